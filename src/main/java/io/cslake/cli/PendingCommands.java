@@ -1,0 +1,74 @@
+package io.cslake.cli;
+
+import io.cslake.CslakeException;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+
+/**
+ * Commands of SPEC §3 whose capability has not landed yet. Each is listed by {@code --help} and
+ * exits 2 with "not available yet"; each moves to a class of its own when its issue lands.
+ */
+final class PendingCommands {
+  private PendingCommands() {}
+
+  private abstract static class Pending implements Callable<Integer> {
+    @Mixin CommonOptions common;
+
+    private final String name;
+
+    Pending(String name) {
+      this.name = name;
+    }
+
+    @Override
+    public Integer call() {
+      throw CslakeException.usage(
+          "'" + name + "' is not available yet in this version of cslake.");
+    }
+  }
+
+  @Command(name = "metrics", description = "All KPI tables (not available yet).")
+  static final class Metrics extends Pending {
+    Metrics() {
+      super("metrics");
+    }
+  }
+
+  @Command(name = "features", description = "Point-in-time churn features (not available yet).")
+  static final class Features extends Pending {
+    Features() {
+      super("features");
+    }
+  }
+
+  @Command(name = "train", description = "Train and calibrate the churn model (not available yet).")
+  static final class Train extends Pending {
+    Train() {
+      super("train");
+    }
+  }
+
+  @Command(
+      name = "score",
+      description = "Risk scores, drivers, health and alerts (not available yet).")
+  static final class Score extends Pending {
+    Score() {
+      super("score");
+    }
+  }
+
+  @Command(name = "clv", description = "Customer lifetime value tables (not available yet).")
+  static final class Clv extends Pending {
+    Clv() {
+      super("clv");
+    }
+  }
+
+  @Command(name = "run", description = "The whole pipeline in order (not available yet).")
+  static final class Run extends Pending {
+    Run() {
+      super("run");
+    }
+  }
+}

@@ -1,0 +1,496 @@
+package io.cslake.config;
+
+import com.typesafe.config.Config;
+import com.typesafe.config.ConfigException;
+import com.typesafe.config.ConfigFactory;
+import com.typesafe.config.ConfigList;
+import com.typesafe.config.ConfigObject;
+import com.typesafe.config.ConfigParseOptions;
+import com.typesafe.config.ConfigUtil;
+import com.typesafe.config.ConfigValue;
+import com.typesafe.config.ConfigValueType;
+import io.cslake.CslakeException;
+import io.cslake.config.CslakeConfig.IngestSettings;
+import io.cslake.config.CslakeConfig.SparkSettings;
+import io.cslake.config.SourceConfig.Format;
+import io.cslake.contract.Source;
+import java.io.File;
+import java.time.LocalDate;
+import java.time.format.DateTimeParseException;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Comparator;
+import java.util.EnumMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
+import java.util.stream.Collectors;
+
+/**
+ * Builds the one {@link CslakeConfig} of a run from the packaged defaults ({@code cslake.conf}, a
+ * copy of {@code conf/cslake.conf}), the {@code --conf} files and the {@code --set} pairs, in that
+ * order of precedence (later wins). Every key the user gives is checked against the defaults: an
+ * unknown key or a value of the wrong type is a usage error naming the key and where it came from.
+ */
+public final class ConfigLoader {
+  private static final String ROOT = "cslake";
+  private static final String DEFAULTS_RESOURCE = "cslake.conf";
+
+  private ConfigLoader() {}
+
+  /**
+   * Loads and validates the configuration.
+   *
+   * @param files {@code --conf} files, in the order given (later wins)
+   * @param sets {@code --set key=value} pairs, in the order given (later wins)
+   * @param asOf the {@code --as-of} date, or null
+   */
+  public static CslakeConfig load(List<File> files, List<String> sets, String asOf) {
+    Config defaults = ConfigFactory.parseResources(ConfigLoader.class, "/" + DEFAULTS_RESOURCE);
+    if (!defaults.hasPath(ROOT)) {
+      throw CslakeException.failure(
+          "Cannot find the packaged defaults " + DEFAULTS_RESOURCE + " on the classpath.", null);
+    }
+    List<Config> layers = new ArrayList<>();
+    for (File file : files) {
+      layers.add(parseFile(file));
+    }
+    for (String set : sets) {
+      layers.add(parseSet(set));
+    }
+    if (asOf != null) {
+      layers.add(
+          ConfigFactory.parseMap(Map.of(ROOT + ".as-of", asOf), "--as-of " + asOf)
+              .withFallback(ConfigFactory.empty()));
+    }
+    Config merged = defaults;
+    for (Config layer : layers) {
+      check(layer.root(), new ArrayList<>(), defaults);
+      merged = layer.withFallback(merged);
+    }
+    try {
+      merged = merged.resolve();
+    } catch (ConfigException e) {
+      throw CslakeException.usage("Cannot resolve the configuration: " + e.getMessage());
+    }
+    return build(merged.getConfig(ROOT), describe(files, sets, asOf));
+  }
+
+  private static String describe(List<File> files, List<String> sets, String asOf) {
+    List<String> parts = new ArrayList<>();
+    parts.add("defaults");
+    files.forEach(f -> parts.add(f.getPath()));
+    if (!sets.isEmpty()) {
+      parts.add("--set");
+    }
+    if (asOf != null) {
+      parts.add("--as-of");
+    }
+    return String.join(" < ", parts);
+  }
+
+  private static Config parseFile(File file) {
+    if (!file.isFile()) {
+      throw CslakeException.usage(
+          "Cannot read configuration file '"
+              + file.getPath()
+              + "': it does not exist or is not a file. Pass an existing HOCON file to --conf.");
+    }
+    try {
+      return ConfigFactory.parseFile(file, ConfigParseOptions.defaults().setAllowMissing(false));
+    } catch (ConfigException e) {
+      throw CslakeException.usage(
+          "Cannot parse configuration file '" + file.getPath() + "': " + e.getMessage());
+    }
+  }
+
+  /** Parses {@code key=value}; the value is HOCON (number, list, ...) or else a plain string. */
+  static Config parseSet(String set) {
+    int eq = set.indexOf('=');
+    if (eq <= 0) {
+      throw CslakeException.usage(
+          "Cannot use --set '" + set + "': expected key=value, e.g. --set cslake.lakehouse=/data/lh");
+    }
+    String key = set.substring(0, eq).trim();
+    if (!key.equals(ROOT) && !key.startsWith(ROOT + ".")) {
+      key = ROOT + "." + key;
+    }
+    String raw = set.substring(eq + 1).trim();
+    String origin = "--set " + set;
+    List<String> path;
+    try {
+      path = ConfigUtil.splitPath(key);
+    } catch (ConfigException e) {
+      throw CslakeException.usage("Cannot use --set '" + set + "': bad key: " + e.getMessage());
+    }
+    ConfigValue value;
+    try {
+      value =
+          ConfigFactory.parseString(
+                  "v = " + raw, ConfigParseOptions.defaults().setOriginDescription(origin))
+              .root()
+              .get("v");
+      if (value == null) {
+        value = com.typesafe.config.ConfigValueFactory.fromAnyRef(null, origin);
+      }
+    } catch (ConfigException e) {
+      value = com.typesafe.config.ConfigValueFactory.fromAnyRef(raw, origin);
+    }
+    Config layer = ConfigFactory.empty(origin).withValue(ConfigUtil.joinPath(path), value);
+    return layer;
+  }
+
+  // --- validation of user keys against the defaults ----------------------------------------------
+
+  private static void check(ConfigObject object, List<String> prefix, Config defaults) {
+    for (Map.Entry<String, ConfigValue> entry : object.entrySet()) {
+      List<String> path = new ArrayList<>(prefix);
+      path.add(entry.getKey());
+      checkValue(path, entry.getValue(), defaults);
+    }
+  }
+
+  private static void checkValue(List<String> path, ConfigValue value, Config defaults) {
+    String key = ConfigUtil.joinPath(path);
+    String where = value.origin().description();
+    // Free-form maps: Spark settings and reader options take any scalar.
+    if (isUnder(path, ROOT, "spark", "conf") && path.size() > 3
+        || isSourceMap(path, "options") && path.size() > 4) {
+      requireScalar(key, value, where);
+      return;
+    }
+    if (isSourceMap(path, "fields") && path.size() > 4) {
+      Source source = Source.byId(path.get(2)).orElseThrow();
+      String field = path.get(4);
+      if (path.size() > 5 || source.field(field).isEmpty()) {
+        throw CslakeException.usage(
+            "Cannot map field '"
+                + String.join(".", path.subList(4, path.size()))
+                + "' of source '"
+                + source.id()
+                + "' ("
+                + where
+                + "): the contract has no such field. Its fields are: "
+                + source.fields().stream().map(f -> f.name()).collect(Collectors.joining(", "))
+                + ".");
+      }
+      if (value.valueType() != ConfigValueType.STRING) {
+        throw CslakeException.usage(
+            "Cannot use '"
+                + key
+                + "' ("
+                + where
+                + "): a field mapping must be a string holding a Spark SQL expression.");
+      }
+      return;
+    }
+    if (!defaults.hasPathOrNull(key)) {
+      throw CslakeException.usage(
+          "Cannot use configuration key '"
+              + key
+              + "' ("
+              + where
+              + "): there is no such key."
+              + suggestion(path, defaults)
+              + " Every key is documented in conf/cslake.conf.");
+    }
+    ConfigValue expected =
+        defaults.getIsNull(key) ? null : defaults.getValue(key); // null default: any string
+    if (expected != null && expected.valueType() == ConfigValueType.OBJECT) {
+      if (value.valueType() != ConfigValueType.OBJECT) {
+        throw typeError(key, where, "an object { ... }", value);
+      }
+      check((ConfigObject) value, path, defaults);
+      return;
+    }
+    checkType(key, where, expected, value);
+  }
+
+  private static boolean isUnder(List<String> path, String... prefix) {
+    if (path.size() < prefix.length) {
+      return false;
+    }
+    for (int i = 0; i < prefix.length; i++) {
+      if (!path.get(i).equals(prefix[i])) {
+        return false;
+      }
+    }
+    return true;
+  }
+
+  private static boolean isSourceMap(List<String> path, String map) {
+    return path.size() >= 4
+        && path.get(0).equals(ROOT)
+        && path.get(1).equals("sources")
+        && Source.byId(path.get(2)).isPresent()
+        && path.get(3).equals(map);
+  }
+
+  private static void requireScalar(String key, ConfigValue value, String where) {
+    switch (value.valueType()) {
+      case STRING, NUMBER, BOOLEAN -> {}
+      default -> throw typeError(key, where, "a string, number or boolean", value);
+    }
+  }
+
+  private static void checkType(String key, String where, ConfigValue expected, ConfigValue value) {
+    ConfigValueType got = value.valueType();
+    if (got == ConfigValueType.NULL) {
+      return;
+    }
+    if (expected == null) {
+      if (got != ConfigValueType.STRING) {
+        throw typeError(key, where, "a string", value);
+      }
+      return;
+    }
+    switch (expected.valueType()) {
+      case NUMBER -> {
+        if (got == ConfigValueType.NUMBER) {
+          return;
+        }
+        if (got == ConfigValueType.STRING) {
+          try {
+            Double.parseDouble(((String) value.unwrapped()).trim());
+            return;
+          } catch (NumberFormatException e) {
+            // fall through to the error
+          }
+        }
+        throw typeError(key, where, "a number", value);
+      }
+      case BOOLEAN -> {
+        if (got == ConfigValueType.BOOLEAN
+            || got == ConfigValueType.STRING
+                && List.of("true", "false", "yes", "no", "on", "off")
+                    .contains(((String) value.unwrapped()).trim().toLowerCase(Locale.ROOT))) {
+          return;
+        }
+        throw typeError(key, where, "true or false", value);
+      }
+      case STRING -> {
+        if (got == ConfigValueType.STRING
+            || got == ConfigValueType.NUMBER
+            || got == ConfigValueType.BOOLEAN) {
+          return;
+        }
+        throw typeError(key, where, "a string", value);
+      }
+      case LIST -> {
+        if (got != ConfigValueType.LIST) {
+          throw typeError(key, where, "a list [ ... ]", value);
+        }
+        for (ConfigValue item : (ConfigList) value) {
+          requireScalar(key, item, where);
+        }
+      }
+      default -> throw typeError(key, where, expected.valueType().name().toLowerCase(), value);
+    }
+  }
+
+  private static CslakeException typeError(
+      String key, String where, String expected, ConfigValue value) {
+    return CslakeException.usage(
+        "Cannot use configuration key '"
+            + key
+            + "' ("
+            + where
+            + "): expected "
+            + expected
+            + ", found "
+            + value.valueType().name().toLowerCase(Locale.ROOT)
+            + " "
+            + value.render()
+            + ".");
+  }
+
+  private static String suggestion(List<String> path, Config defaults) {
+    List<String> parent = path.subList(0, path.size() - 1);
+    String parentKey = parent.isEmpty() ? null : ConfigUtil.joinPath(parent);
+    if (parentKey == null || !defaults.hasPath(parentKey)) {
+      return "";
+    }
+    ConfigValue siblings = defaults.getValue(parentKey);
+    if (!(siblings instanceof ConfigObject object)) {
+      return "";
+    }
+    String last = path.get(path.size() - 1);
+    return object.keySet().stream()
+        .min(Comparator.comparingInt(k -> distance(k, last)))
+        .filter(k -> distance(k, last) <= Math.max(2, last.length() / 3))
+        .map(k -> " Did you mean '" + ConfigUtil.joinPath(parent) + "." + k + "'?")
+        .orElse("");
+  }
+
+  private static int distance(String a, String b) {
+    int[] prev = new int[b.length() + 1];
+    int[] cur = new int[b.length() + 1];
+    for (int j = 0; j <= b.length(); j++) {
+      prev[j] = j;
+    }
+    for (int i = 1; i <= a.length(); i++) {
+      cur[0] = i;
+      for (int j = 1; j <= b.length(); j++) {
+        int cost = a.charAt(i - 1) == b.charAt(j - 1) ? 0 : 1;
+        cur[j] = Math.min(Math.min(cur[j - 1] + 1, prev[j] + 1), prev[j - 1] + cost);
+      }
+      int[] t = prev;
+      prev = cur;
+      cur = t;
+    }
+    return prev[b.length()];
+  }
+
+  // --- the typed object ----------------------------------------------------------------------------
+
+  private static CslakeConfig build(Config root, String origins) {
+    Keys c = new Keys(root, ROOT + ".");
+    String lakehouse = c.nonBlank("lakehouse");
+    String currency = c.nonBlank("reporting-currency").toUpperCase(Locale.ROOT);
+    if (!currency.matches("[A-Z]{3}")) {
+      throw c.invalid("reporting-currency", "an ISO 4217 code of three letters, e.g. USD");
+    }
+    Optional<LocalDate> asOf = c.optionalString("as-of").map(s -> c.date("as-of", s));
+
+    Keys sc = c.child("spark");
+    SparkSettings spark =
+        new SparkSettings(
+            sc.optionalString("master"),
+            sc.nonBlank("app-name"),
+            sc.integer("shuffle-partitions", 1),
+            stringMap(sc.config.getConfig("conf")));
+
+    Keys ic = c.child("ingest");
+    double fraction = ic.number("max-quarantine-fraction");
+    if (fraction < 0 || fraction > 1) {
+      throw ic.invalid("max-quarantine-fraction", "a fraction between 0 and 1");
+    }
+    IngestSettings ingest =
+        new IngestSettings(
+            fraction, ic.integer("future-tolerance-days", 0), ic.integer("usage-lookback-days", 0));
+
+    Map<Source, SourceConfig> sources = new EnumMap<>(Source.class);
+    for (Source source : Source.values()) {
+      sources.put(source, source(source, c.child("sources").child(source.id())));
+    }
+    return new CslakeConfig(lakehouse, currency, asOf, spark, ingest, sources, origins);
+  }
+
+  private static SourceConfig source(Source source, Keys c) {
+    String formatName = c.nonBlank("format").toUpperCase(Locale.ROOT);
+    Format format;
+    try {
+      format = Format.valueOf(formatName);
+    } catch (IllegalArgumentException e) {
+      throw c.invalid(
+          "format",
+          "one of "
+              + Arrays.stream(Format.values())
+                  .map(Format::sparkName)
+                  .collect(Collectors.joining(", ")));
+    }
+    Optional<String> path = c.optionalString("path").filter(p -> !p.isBlank());
+    Optional<String> filter = c.optionalString("filter").filter(p -> !p.isBlank());
+    List<String> attributes =
+        c.config.hasPath("attributes") ? c.config.getStringList("attributes") : List.of();
+    Map<String, String> fields = new LinkedHashMap<>(stringMap(c.config.getConfig("fields")));
+    fields.replaceAll((k, v) -> v.trim());
+    for (Map.Entry<String, String> e : fields.entrySet()) {
+      if (e.getValue().isEmpty()) {
+        throw CslakeException.usage(
+            "Cannot use an empty expression for field '"
+                + e.getKey()
+                + "' of source '"
+                + source.id()
+                + "' ("
+                + c.prefix
+                + "fields."
+                + e.getKey()
+                + "). Remove it to read the same-named column.");
+      }
+    }
+    return new SourceConfig(
+        source,
+        path,
+        format,
+        stringMap(c.config.getConfig("options")),
+        filter,
+        fields,
+        attributes);
+  }
+
+  private static Map<String, String> stringMap(Config c) {
+    Map<String, String> map = new LinkedHashMap<>();
+    for (Map.Entry<String, ConfigValue> e : c.entrySet()) {
+      List<String> parts = ConfigUtil.splitPath(e.getKey());
+      map.put(String.join(".", parts), String.valueOf(e.getValue().unwrapped()));
+    }
+    return map;
+  }
+
+  /** Typed reads of one configuration object, with errors naming the full key and its origin. */
+  private record Keys(Config config, String prefix) {
+
+    Keys child(String key) {
+      return new Keys(config.getConfig(ConfigUtil.joinPath(key)), prefix + key + ".");
+    }
+
+    Optional<String> optionalString(String key) {
+      if (!config.hasPath(key)) {
+        return Optional.empty();
+      }
+      return Optional.of(config.getString(key).trim());
+    }
+
+    String nonBlank(String key) {
+      String value = config.hasPath(key) ? config.getString(key).trim() : "";
+      if (value.isEmpty()) {
+        throw invalid(key, "a non-empty string");
+      }
+      return value;
+    }
+
+    LocalDate date(String key, String value) {
+      try {
+        return LocalDate.parse(value);
+      } catch (DateTimeParseException e) {
+        throw invalid(key, "a date YYYY-MM-DD");
+      }
+    }
+
+    double number(String key) {
+      try {
+        return config.getDouble(key);
+      } catch (ConfigException e) {
+        throw invalid(key, "a number");
+      }
+    }
+
+    int integer(String key, int min) {
+      double d = number(key);
+      if (d != Math.rint(d) || d < min || d > Integer.MAX_VALUE) {
+        throw invalid(key, "a whole number of at least " + min);
+      }
+      return (int) d;
+    }
+
+    CslakeException invalid(String key, String expected) {
+      ConfigValue value = config.getIsNull(key) ? null : config.getValue(key);
+      String where = value == null ? "" : " (" + value.origin().description() + ")";
+      String found = value == null ? "nothing" : value.render();
+      return CslakeException.usage(
+          "Cannot use the value of '"
+              + prefix
+              + key
+              + "'"
+              + where
+              + ": expected "
+              + expected
+              + ", found "
+              + found
+              + ".");
+    }
+  }
+}

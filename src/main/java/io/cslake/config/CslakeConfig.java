@@ -1,0 +1,64 @@
+package io.cslake.config;
+
+import io.cslake.contract.Source;
+import java.time.LocalDate;
+import java.util.EnumMap;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * The one typed configuration of a cslake run, parsed and validated once by {@link ConfigLoader}.
+ * Every key is documented, with its default, in {@code conf/cslake.conf}.
+ *
+ * @param lakehouse root of the lakehouse (Hadoop URI)
+ * @param reportingCurrency ISO code every amount is reported in
+ * @param asOf the last day included; empty = the command's own default
+ * @param spark Spark session settings
+ * @param ingest ingest settings
+ * @param sources every contract source, present or not
+ * @param origins where the configuration came from, for messages
+ */
+public record CslakeConfig(
+    String lakehouse,
+    String reportingCurrency,
+    Optional<LocalDate> asOf,
+    SparkSettings spark,
+    IngestSettings ingest,
+    Map<Source, SourceConfig> sources,
+    String origins) {
+
+  public CslakeConfig {
+    sources = Map.copyOf(new EnumMap<>(sources));
+  }
+
+  public SourceConfig source(Source source) {
+    return sources.get(source);
+  }
+
+  /** A copy with another as-of date. */
+  public CslakeConfig withAsOf(LocalDate date) {
+    return new CslakeConfig(
+        lakehouse, reportingCurrency, Optional.of(date), spark, ingest, sources, origins);
+  }
+
+  /**
+   * Spark session settings.
+   *
+   * @param master master URL, empty = set by spark-submit or the cluster
+   * @param appName application name
+   * @param shufflePartitions spark.sql.shuffle.partitions
+   * @param conf further Spark settings, as they are
+   */
+  public record SparkSettings(
+      Optional<String> master, String appName, int shufflePartitions, Map<String, String> conf) {}
+
+  /**
+   * Ingest settings (SPEC §4.3).
+   *
+   * @param maxQuarantineFraction a source with more quarantined rows than this fraction fails
+   * @param futureToleranceDays days after the as-of date a timestamp may still carry
+   * @param usageLookbackDays days re-read before the last ingested usage date
+   */
+  public record IngestSettings(
+      double maxQuarantineFraction, int futureToleranceDays, int usageLookbackDays) {}
+}

@@ -1,0 +1,55 @@
+package io.cslake.job;
+
+import io.cslake.CslakeException;
+import io.cslake.config.CslakeConfig;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import org.apache.spark.SparkConf;
+import org.apache.spark.sql.SparkSession;
+
+/** Builds the Spark session of a job: Delta enabled, UTC, non-ANSI casts, the configured master. */
+public final class SparkSessions {
+  private SparkSessions() {}
+
+  /**
+   * The session for a job. A master set by spark-submit (the {@code spark.master} property) wins over
+   * {@code cslake.spark.master}; when neither is set the job cannot start.
+   */
+  public static SparkSession create(CslakeConfig config) {
+    SparkConf launched = new SparkConf(true);
+    SparkSession.Builder builder = SparkSession.builder().appName(config.spark().appName());
+    if (!launched.contains("spark.master")) {
+      String master =
+          config
+              .spark()
+              .master()
+              .orElseThrow(
+                  () ->
+                      CslakeException.usage(
+                          "Cannot start Spark: no master is set. Run through spark-submit --master"
+                              + " ..., use bin/cslake (local[*]), or set cslake.spark.master."));
+      builder.master(master);
+    }
+    builder
+        .config("spark.sql.extensions", "io.delta.sql.DeltaSparkSessionExtension")
+        .config("spark.sql.catalog.spark_catalog", "org.apache.spark.sql.delta.catalog.DeltaCatalog");
+    Map<String, String> runtime = runtimeSettings(config);
+    runtime.forEach(builder::config);
+    SparkSession spark = builder.getOrCreate();
+    // A session that existed before (tests, notebooks) gets the runtime settings too.
+    runtime.forEach((k, v) -> spark.conf().set(k, v));
+    return spark;
+  }
+
+  /** SQL settings every cslake job relies on, then the user's own. */
+  static Map<String, String> runtimeSettings(CslakeConfig config) {
+    Map<String, String> settings = new LinkedHashMap<>();
+    settings.put("spark.sql.session.timeZone", "UTC");
+    settings.put("spark.sql.ansi.enabled", "false");
+    settings.put("spark.sql.shuffle.partitions", String.valueOf(config.spark().shufflePartitions()));
+    settings.put("spark.sql.sources.partitionOverwriteMode", "static");
+    settings.put("spark.databricks.delta.schema.autoMerge.enabled", "false");
+    settings.putAll(config.spark().conf());
+    return settings;
+  }
+}
