@@ -111,7 +111,9 @@ public final class ConfigLoader {
     int eq = set.indexOf('=');
     if (eq <= 0) {
       throw CslakeException.usage(
-          "Cannot use --set '" + set + "': expected key=value, e.g. --set cslake.lakehouse=/data/lh");
+          "Cannot use --set '"
+              + set
+              + "': expected key=value, e.g. --set cslake.lakehouse=/data/lh");
     }
     String key = set.substring(0, eq).trim();
     if (!key.equals(ROOT) && !key.startsWith(ROOT + ".")) {
@@ -126,20 +128,37 @@ public final class ConfigLoader {
       throw CslakeException.usage("Cannot use --set '" + set + "': bad key: " + e.getMessage());
     }
     ConfigValue value;
-    try {
-      value =
-          ConfigFactory.parseString(
-                  "v = " + raw, ConfigParseOptions.defaults().setOriginDescription(origin))
-              .root()
-              .get("v");
+    if (looksLikeHocon(raw)) {
+      try {
+        value =
+            ConfigFactory.parseString(
+                    "v = " + raw, ConfigParseOptions.defaults().setOriginDescription(origin))
+                .root()
+                .get("v");
+      } catch (ConfigException e) {
+        throw CslakeException.usage(
+            "Cannot parse the value of --set '" + set + "': " + e.getMessage());
+      }
       if (value == null) {
         value = com.typesafe.config.ConfigValueFactory.fromAnyRef(null, origin);
       }
-    } catch (ConfigException e) {
+    } else {
       value = com.typesafe.config.ConfigValueFactory.fromAnyRef(raw, origin);
     }
     Config layer = ConfigFactory.empty(origin).withValue(ConfigUtil.joinPath(path), value);
     return layer;
+  }
+
+  /**
+   * Whether a --set value is HOCON (a number, boolean, null, list, object or quoted string) rather
+   * than a plain string such as a path, which is taken as it is ({@code //} in a URI is no
+   * comment).
+   */
+  private static boolean looksLikeHocon(String raw) {
+    return raw.startsWith("[")
+        || raw.startsWith("{")
+        || raw.startsWith("\"")
+        || raw.matches("-?[0-9]+(\\.[0-9]+)?([eE][-+]?[0-9]+)?|true|false|null");
   }
 
   // --- validation of user keys against the defaults ----------------------------------------------
@@ -343,7 +362,8 @@ public final class ConfigLoader {
     return prev[b.length()];
   }
 
-  // --- the typed object ----------------------------------------------------------------------------
+  // --- the typed object
+  // ----------------------------------------------------------------------------
 
   private static CslakeConfig build(Config root, String origins) {
     Keys c = new Keys(root, ROOT + ".");
@@ -412,13 +432,7 @@ public final class ConfigLoader {
       }
     }
     return new SourceConfig(
-        source,
-        path,
-        format,
-        stringMap(c.config.getConfig("options")),
-        filter,
-        fields,
-        attributes);
+        source, path, format, stringMap(c.config.getConfig("options")), filter, fields, attributes);
   }
 
   private static Map<String, String> stringMap(Config c) {

@@ -1,0 +1,105 @@
+package io.cslake.contract;
+
+import java.util.ArrayDeque;
+import java.util.Deque;
+import java.util.List;
+import java.util.Locale;
+import java.util.Optional;
+import java.util.Set;
+import org.apache.spark.sql.SparkSession;
+import org.apache.spark.sql.catalyst.analysis.FunctionRegistry;
+import org.apache.spark.sql.catalyst.analysis.UnresolvedFunction;
+import org.apache.spark.sql.catalyst.expressions.Expression;
+import org.apache.spark.sql.catalyst.expressions.SubqueryExpression;
+import org.apache.spark.sql.catalyst.parser.ParseException;
+import scala.collection.JavaConverters;
+
+/**
+ * Parses a user's Spark SQL expression (a mapping, a filter, a playbook condition) with Spark's own
+ * parser and refuses what may not run inside cslake: subqueries, functions that reach outside the
+ * data ({@code reflect}, {@code java_method}, ...), and any function that is not one of Spark's
+ * built-ins (so nothing a catalog registered). Values are never spliced into SQL: the expression is
+ * the user's own text, checked as a tree.
+ */
+public final class ExpressionGuard {
+  /** Built-ins that call arbitrary JVM code, fail the job on purpose, or read outside the row. */
+  static final Set<String> FORBIDDEN =
+      Set.of(
+          "reflect",
+          "java_method",
+          "try_reflect",
+          "raise_error",
+          "assert_true",
+          "input_file_name",
+          "input_file_block_start",
+          "input_file_block_length",
+          "read_files",
+          "url_decode",
+          "url_encode");
+
+  private ExpressionGuard() {}
+
+  /**
+   * Parses {@code sql} and returns the parsed (unresolved) expression, or the reason it is refused.
+   */
+  public static Result check(SparkSession spark, String sql) {
+    Expression parsed;
+    try {
+      parsed = spark.sessionState().sqlParser().parseExpression(sql);
+    } catch (ParseException e) {
+      String message = e.getMessage() == null ? "" : e.getMessage().split("\n", 2)[0];
+      return Result.refused("it is not a valid Spark SQL expression (" + message.trim() + ")");
+    }
+    Deque<Expression> todo = new ArrayDeque<>();
+    todo.push(parsed);
+    while (!todo.isEmpty()) {
+      Expression e = todo.pop();
+      if (e instanceof SubqueryExpression) {
+        return Result.refused("it contains a subquery; only expressions over the row are allowed");
+      }
+      if (e instanceof UnresolvedFunction f) {
+        Optional<String> why = refuseFunction(JavaConverters.seqAsJavaList(f.nameParts()));
+        if (why.isPresent()) {
+          return Result.refused(why.get());
+        }
+      }
+      for (Expression child : JavaConverters.seqAsJavaList(e.children())) {
+        todo.push(child);
+      }
+    }
+    return new Result(Optional.of(parsed), Optional.empty());
+  }
+
+  private static Optional<String> refuseFunction(List<String> nameParts) {
+    String name = String.join(".", nameParts).toLowerCase(Locale.ROOT);
+    if (nameParts.size() != 1) {
+      return Optional.of(
+          "it calls the function '" + name + "', which is not a Spark SQL built-in function");
+    }
+    if (FORBIDDEN.contains(name)) {
+      return Optional.of(
+          "it calls '" + name + "', which reaches outside the data and is not allowed in cslake");
+    }
+    if (!FunctionRegistry.expressions().contains(name)) {
+      return Optional.of(
+          "it calls the function '" + name + "', which is not a Spark SQL built-in function");
+    }
+    return Optional.empty();
+  }
+
+  /**
+   * The outcome of a check.
+   *
+   * @param expression the parsed expression when accepted
+   * @param refusal why it was refused, in words that complete "Cannot use it: ..."
+   */
+  public record Result(Optional<Expression> expression, Optional<String> refusal) {
+    static Result refused(String why) {
+      return new Result(Optional.empty(), Optional.of(why));
+    }
+
+    public boolean isAccepted() {
+      return refusal.isEmpty();
+    }
+  }
+}

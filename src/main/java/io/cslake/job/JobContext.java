@@ -1,0 +1,30 @@
+package io.cslake.job;
+
+import io.cslake.config.CslakeConfig;
+import io.cslake.table.Lakehouse;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.time.format.DateTimeFormatter;
+import java.util.concurrent.ThreadLocalRandom;
+import org.apache.spark.sql.SparkSession;
+
+/**
+ * What a job runs with: the session, the validated configuration, the lakehouse and the run's id.
+ *
+ * @param command the command name, recorded in {@code _runs}
+ */
+public record JobContext(
+    SparkSession spark, CslakeConfig config, Lakehouse lakehouse, String runId, String command) {
+
+  private static final DateTimeFormatter RUN_ID =
+      DateTimeFormatter.ofPattern("yyyyMMdd'T'HHmmss'Z'").withZone(ZoneOffset.UTC);
+
+  /** A context with a new run id, e.g. {@code 20261123T120501Z-3fa2}. */
+  public static JobContext create(SparkSession spark, CslakeConfig config, String command) {
+    String runId =
+        RUN_ID.format(Instant.now())
+            + "-"
+            + String.format("%04x", ThreadLocalRandom.current().nextInt(0x10000));
+    return new JobContext(spark, config, new Lakehouse(config.lakehouse()), runId, command);
+  }
+}
