@@ -75,6 +75,8 @@ public final class ConfigLoader {
     } catch (ConfigException e) {
       throw CslakeException.usage("Cannot resolve the configuration: " + e.getMessage());
     }
+    // Values built from substitutions (${...}) are type-checked once resolved.
+    check(merged.root(), new ArrayList<>(), defaults);
     return build(merged.getConfig(ROOT), describe(files, sets, asOf));
   }
 
@@ -141,6 +143,9 @@ public final class ConfigLoader {
       }
       if (value == null) {
         value = com.typesafe.config.ConfigValueFactory.fromAnyRef(null, origin);
+      } else if (value.valueType() == ConfigValueType.STRING && !raw.startsWith("\"")) {
+        // HOCON would cut an unquoted string at // or # (comments): keep the text as typed.
+        value = com.typesafe.config.ConfigValueFactory.fromAnyRef(raw, origin);
       }
     } else {
       value = com.typesafe.config.ConfigValueFactory.fromAnyRef(raw, origin);
@@ -174,10 +179,16 @@ public final class ConfigLoader {
   private static void checkValue(List<String> path, ConfigValue value, Config defaults) {
     String key = ConfigUtil.joinPath(path);
     String where = value.origin().description();
-    // Free-form maps: Spark settings and reader options take any scalar.
+    // A substitution is checked for its key here and for its type once the whole is resolved.
+    boolean resolved = isResolved(value);
+    // Free-form maps (Spark settings, reader options): any key, dotted keys nest; scalar values.
     if (isUnder(path, ROOT, "spark", "conf") && path.size() > 3
         || isSourceMap(path, "options") && path.size() > 4) {
-      requireScalar(key, value, where);
+      if (resolved && value instanceof ConfigObject object) {
+        check(object, path, defaults);
+      } else if (resolved) {
+        requireScalar(key, value, where);
+      }
       return;
     }
     if (isSourceMap(path, "fields") && path.size() > 4) {
@@ -195,7 +206,7 @@ public final class ConfigLoader {
                 + source.fields().stream().map(f -> f.name()).collect(Collectors.joining(", "))
                 + ".");
       }
-      if (value.valueType() != ConfigValueType.STRING) {
+      if (resolved && value.valueType() != ConfigValueType.STRING) {
         throw CslakeException.usage(
             "Cannot use '"
                 + key
@@ -215,6 +226,9 @@ public final class ConfigLoader {
               + suggestion(path, defaults)
               + " Every key is documented in conf/cslake.conf.");
     }
+    if (!resolved) {
+      return;
+    }
     ConfigValue expected =
         defaults.getIsNull(key) ? null : defaults.getValue(key); // null default: any string
     if (expected != null && expected.valueType() == ConfigValueType.OBJECT) {
@@ -225,6 +239,15 @@ public final class ConfigLoader {
       return;
     }
     checkType(key, where, expected, value);
+  }
+
+  private static boolean isResolved(ConfigValue value) {
+    try {
+      value.valueType();
+      return true;
+    } catch (ConfigException.NotResolved e) {
+      return false;
+    }
   }
 
   private static boolean isUnder(List<String> path, String... prefix) {

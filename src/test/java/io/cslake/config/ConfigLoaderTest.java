@@ -1,0 +1,551 @@
+package io.cslake.config;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.catchThrowableOfType;
+import static org.assertj.core.api.Assertions.entry;
+
+import io.cslake.CslakeException;
+import io.cslake.config.SourceConfig.Format;
+import io.cslake.contract.Source;
+import java.io.File;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.LocalDate;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Optional;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/** Loading, precedence and validation of the configuration (SPEC §3, §4.2); no Spark needed. */
+class ConfigLoaderTest {
+  private static Path dir;
+
+  @BeforeAll
+  static void createDir() throws IOException {
+    dir =
+        Files.createDirectories(
+            Path.of(System.getProperty("cslake.test.dir", "target/test-work"), "config-loader"));
+  }
+
+  /** Writes a small HOCON file under target/ and returns it. */
+  private static File conf(String name, String hocon) {
+    Path file = dir.resolve(name + ".conf");
+    try {
+      Files.writeString(file, hocon);
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+    return file.toFile();
+  }
+
+  private static CslakeConfig load(List<File> files, String... sets) {
+    return ConfigLoader.load(files, Arrays.asList(sets), null);
+  }
+
+  /** The usage error (exit 2) that loading these files and sets raises. */
+  private static CslakeException usageError(List<File> files, List<String> sets, String asOf) {
+    CslakeException e =
+        catchThrowableOfType(CslakeException.class, () -> ConfigLoader.load(files, sets, asOf));
+    assertThat(e).as("a configuration error").isNotNull();
+    assertThat(e.exitCode()).isEqualTo(CslakeException.USAGE);
+    return e;
+  }
+
+  private static CslakeException usageError(File file) {
+    return usageError(List.of(file), List.of(), null);
+  }
+
+  // --- defaults and precedence -------------------------------------------------------------------
+
+  @Test
+  void defaultsLoadWithTheDocumentedValues() {
+    CslakeConfig config = load(List.of());
+
+    assertThat(config.lakehouse()).isEqualTo("./lakehouse");
+    assertThat(config.reportingCurrency()).isEqualTo("USD");
+    assertThat(config.asOf()).isEmpty();
+    assertThat(config.spark().master()).isEmpty();
+    assertThat(config.spark().appName()).isEqualTo("cslake");
+    assertThat(config.spark().shufflePartitions()).isEqualTo(200);
+    assertThat(config.spark().conf()).isEmpty();
+    assertThat(config.ingest().maxQuarantineFraction()).isEqualTo(0.05);
+    assertThat(config.ingest().futureToleranceDays()).isEqualTo(1);
+    assertThat(config.ingest().usageLookbackDays()).isEqualTo(3);
+    assertThat(config.sources()).hasSize(Source.values().length);
+    for (Source source : Source.values()) {
+      SourceConfig sc = config.source(source);
+      assertThat(sc.isPresent()).as(source.id()).isFalse();
+      assertThat(sc.format()).as(source.id()).isEqualTo(Format.PARQUET);
+      assertThat(sc.options()).as(source.id()).isEmpty();
+      assertThat(sc.fields()).as(source.id()).isEmpty();
+      assertThat(sc.filter()).as(source.id()).isEmpty();
+    }
+  }
+
+  @Test
+  void laterFileWinsOverEarlierFileWhichWinsOverDefaults() {
+    File first =
+        conf(
+            "precedence-first",
+            """
+            cslake {
+              lakehouse = "/first"
+              reporting-currency = EUR
+              spark.shuffle-partitions = 10
+            }
+            """);
+    File second = conf("precedence-second", "cslake.lakehouse = \"/second\"\n");
+
+    CslakeConfig config = load(List.of(first, second));
+
+    assertThat(config.lakehouse()).isEqualTo("/second");
+    assertThat(config.reportingCurrency()).isEqualTo("EUR");
+    assertThat(config.spark().shufflePartitions()).isEqualTo(10);
+    assertThat(config.spark().appName()).isEqualTo("cslake");
+    assertThat(load(List.of(second, first)).lakehouse()).isEqualTo("/first");
+  }
+
+  @Test
+  void setWinsOverEveryFileAndLaterSetWins() {
+    File file =
+        conf(
+            "precedence-set",
+            "cslake { lakehouse = \"/file\", spark.shuffle-partitions = 10, spark.app-name = f }");
+
+    CslakeConfig config =
+        load(
+            List.of(file),
+            "cslake.lakehouse=/from-set",
+            "spark.shuffle-partitions=7",
+            "spark.shuffle-partitions=9");
+
+    assertThat(config.lakehouse()).isEqualTo("/from-set");
+    assertThat(config.spark().shufflePartitions()).isEqualTo(9);
+    assertThat(config.spark().appName()).isEqualTo("f");
+  }
+
+  @Test
+  void asOfOptionWinsOverSetAndFile() {
+    File file = conf("as-of", "cslake.as-of = \"2024-01-31\"");
+
+    assertThat(load(List.of(file)).asOf()).contains(LocalDate.of(2024, 1, 31));
+    assertThat(load(List.of(file), "as-of=2024-02-29").asOf()).contains(LocalDate.of(2024, 2, 29));
+    assertThat(ConfigLoader.load(List.of(file), List.of("as-of=2024-02-29"), "2024-03-31").asOf())
+        .contains(LocalDate.of(2024, 3, 31));
+  }
+
+  @Test
+  void setKeepsUrisAndOtherPlainStringsWhole() {
+    CslakeConfig config =
+        load(
+            List.of(),
+            "lakehouse=s3a://bucket/lake house",
+            "sources.accounts.path=hdfs://nn:8020/data/accounts",
+            "sources.accounts.filter=status != 'test' # not a comment",
+            "spark.master=local[2]",
+            "sources.invoices.path=/data//invoices",
+            "spark.app-name=nightly # eu");
+
+    assertThat(config.lakehouse()).isEqualTo("s3a://bucket/lake house");
+    assertThat(config.source(Source.ACCOUNTS).path()).contains("hdfs://nn:8020/data/accounts");
+    assertThat(config.source(Source.ACCOUNTS).filter())
+        .contains("status != 'test' # not a comment");
+    assertThat(config.spark().master()).contains("local[2]");
+    assertThat(config.source(Source.INVOICES).path()).contains("/data//invoices");
+    assertThat(config.spark().appName()).isEqualTo("nightly # eu");
+  }
+
+  @Test
+  void setAcceptsHoconValuesAndNull() {
+    File file = conf("set-null", "cslake.sources.accounts.path = \"/data/accounts\"");
+
+    CslakeConfig config =
+        load(
+            List.of(file),
+            "sources.accounts.path=null",
+            "sources.accounts.attributes=[plan, contract]",
+            "ingest.max-quarantine-fraction=0.5");
+
+    assertThat(config.source(Source.ACCOUNTS).isPresent()).isFalse();
+    assertThat(config.source(Source.ACCOUNTS).attributes()).containsExactly("plan", "contract");
+    assertThat(config.ingest().maxQuarantineFraction()).isEqualTo(0.5);
+  }
+
+  @Test
+  void sourceSettingsAreRead() {
+    File file =
+        conf(
+            "source",
+            """
+            cslake.sources.subscriptions {
+              path = "/data/billing"
+              format = CSV
+              options { header = "true", sep = ";" }
+              filter = "status != 'test'"
+              fields { account_id = " customer_id ", mrr = "cast(monthly as decimal(18,2))" }
+            }
+            """);
+
+    SourceConfig sc = load(List.of(file)).source(Source.SUBSCRIPTIONS);
+
+    assertThat(sc.path()).contains("/data/billing");
+    assertThat(sc.format()).isEqualTo(Format.CSV);
+    assertThat(sc.options()).containsExactly(entry("header", "true"), entry("sep", ";"));
+    assertThat(sc.filter()).contains("status != 'test'");
+    assertThat(sc.fields())
+        .containsOnly(
+            entry("account_id", "customer_id"), entry("mrr", "cast(monthly as decimal(18,2))"));
+  }
+
+  // --- free-form maps
+  // ------------------------------------------------------------------------------
+
+  @Test
+  void sparkConfAndReaderOptionsAcceptAnyKey() {
+    File file =
+        conf(
+            "free-form",
+            """
+            cslake.spark.conf {
+              "spark.sql.files.maxPartitionBytes" = "256m"
+              spark.sql.adaptive.enabled = true
+            }
+            cslake.sources.usage_events.options {
+              header = true
+              "timestampFormat" = "yyyy-MM-dd HH:mm:ss"
+              anything.nested.goes = 3
+            }
+            """);
+
+    CslakeConfig config = load(List.of(file), "spark.conf.spark.executor.cores=2");
+
+    assertThat(config.spark().conf())
+        .containsOnly(
+            entry("spark.sql.files.maxPartitionBytes", "256m"),
+            entry("spark.sql.adaptive.enabled", "true"),
+            entry("spark.executor.cores", "2"));
+    assertThat(config.source(Source.USAGE_EVENTS).options())
+        .containsOnly(
+            entry("header", "true"),
+            entry("timestampFormat", "yyyy-MM-dd HH:mm:ss"),
+            entry("anything.nested.goes", "3"));
+  }
+
+  @Test
+  void freeFormMapRejectsAListValueNamingKeyAndFile() {
+    File file = conf("free-form-list", "cslake.sources.accounts.options { header = [true] }");
+
+    assertThat(usageError(file).getMessage())
+        .contains("'cslake.sources.accounts.options.header'")
+        .contains(file.getPath())
+        .contains("a string, number or boolean");
+  }
+
+  // --- unknown keys -----------------------------------------------------------------------------
+
+  @Test
+  void unknownKeyNamesTheKeyTheFileAndTheNearMiss() {
+    File file = conf("unknown-key", "cslake {\n  lakehose = \"/x\"\n}\n");
+
+    assertThat(usageError(file).getMessage())
+        .contains("'cslake.lakehose'")
+        .contains(file.getPath())
+        .contains("no such key")
+        .contains("Did you mean 'cslake.lakehouse'?");
+  }
+
+  @Test
+  void unknownKeyWithoutNearMissHasNoSuggestion() {
+    File file = conf("unknown-far", "cslake.ingest.completely-different = 1");
+
+    assertThat(usageError(file).getMessage())
+        .contains("'cslake.ingest.completely-different'")
+        .contains(file.getPath())
+        .doesNotContain("Did you mean");
+  }
+
+  @Test
+  void unknownKeyOutsideTheRootIsAnError() {
+    File file = conf("unknown-root", "lakehouse = \"/x\"");
+
+    assertThat(usageError(file).getMessage()).contains("'lakehouse'").contains(file.getPath());
+  }
+
+  @Test
+  void unknownKeyFromSetNamesTheSet() {
+    CslakeException e = usageError(List.of(), List.of("ingest.max-quarantine-fractoin=0.1"), null);
+
+    assertThat(e.getMessage())
+        .contains("'cslake.ingest.max-quarantine-fractoin'")
+        .contains("--set ingest.max-quarantine-fractoin=0.1")
+        .contains("Did you mean 'cslake.ingest.max-quarantine-fraction'?");
+  }
+
+  @Test
+  void unknownSourceNamesTheKeyAndSuggestsTheSource() {
+    File file = conf("unknown-source", "cslake.sources.acounts.path = \"/data\"");
+
+    assertThat(usageError(file).getMessage())
+        .contains("'cslake.sources.acounts'")
+        .contains(file.getPath())
+        .contains("Did you mean 'cslake.sources.accounts'?");
+  }
+
+  @Test
+  void attributesBelongToAccountsOnly() {
+    File file = conf("attributes-elsewhere", "cslake.sources.invoices.attributes = [plan]");
+
+    assertThat(usageError(file).getMessage())
+        .contains("'cslake.sources.invoices.attributes'")
+        .contains(file.getPath());
+  }
+
+  @Test
+  void unknownContractFieldNamesFieldSourceFileAndTheContract() {
+    File file =
+        conf("unknown-field", "cslake.sources.accounts.fields { acount_id = \"tenant_id\" }");
+
+    assertThat(usageError(file).getMessage())
+        .contains("'acount_id'")
+        .contains("source 'accounts'")
+        .contains(file.getPath())
+        .contains("no such field")
+        .contains("account_id, created_at, name, segment, industry, region, csm_id");
+  }
+
+  @Test
+  void fieldMappingMustBeAString() {
+    File file = conf("field-number", "cslake.sources.accounts.fields { account_id = 5 }");
+
+    assertThat(usageError(file).getMessage())
+        .contains("'cslake.sources.accounts.fields.account_id'")
+        .contains(file.getPath())
+        .contains("must be a string");
+  }
+
+  @Test
+  void emptyFieldMappingIsAnError() {
+    File file = conf("field-empty", "cslake.sources.accounts.fields { account_id = \"  \" }");
+
+    assertThat(usageError(file).getMessage())
+        .contains("'account_id'")
+        .contains("'accounts'")
+        .contains("Remove it");
+  }
+
+  // --- wrong types and values
+  // ---------------------------------------------------------------------
+
+  @Test
+  void stringForANumberNamesKeyAndFile() {
+    File file = conf("string-for-number", "cslake.spark.shuffle-partitions = \"many\"");
+
+    assertThat(usageError(file).getMessage())
+        .contains("'cslake.spark.shuffle-partitions'")
+        .contains(file.getPath())
+        .contains("expected a number")
+        .contains("\"many\"");
+  }
+
+  @Test
+  void objectForAStringNamesKeyAndFile() {
+    File file = conf("object-for-string", "cslake.lakehouse { path = \"/x\" }");
+
+    assertThat(usageError(file).getMessage())
+        .contains("'cslake.lakehouse'")
+        .contains(file.getPath())
+        .contains("expected a string")
+        .contains("found object");
+  }
+
+  @Test
+  void objectForANullDefaultedStringNamesKeyAndFile() {
+    File file = conf("object-for-path", "cslake.sources.accounts.path { a = 1 }");
+
+    assertThat(usageError(file).getMessage())
+        .contains("'cslake.sources.accounts.path'")
+        .contains(file.getPath())
+        .contains("expected a string");
+  }
+
+  @Test
+  void scalarForAnObjectNamesKeyAndFile() {
+    File file = conf("scalar-for-object", "cslake.ingest = 3");
+
+    assertThat(usageError(file).getMessage())
+        .contains("'cslake.ingest'")
+        .contains(file.getPath())
+        .contains("an object");
+  }
+
+  @Test
+  void scalarForAListNamesKeyAndFile() {
+    File file = conf("scalar-for-list", "cslake.sources.accounts.attributes = plan");
+
+    assertThat(usageError(file).getMessage())
+        .contains("'cslake.sources.accounts.attributes'")
+        .contains(file.getPath())
+        .contains("a list");
+  }
+
+  @Test
+  void fractionOutOfRangeNamesKeyFileAndRange() {
+    File file = conf("fraction", "cslake.ingest.max-quarantine-fraction = 2");
+
+    assertThat(usageError(file).getMessage())
+        .contains("'cslake.ingest.max-quarantine-fraction'")
+        .contains(file.getPath())
+        .contains("between 0 and 1")
+        .contains("found 2");
+  }
+
+  @Test
+  void fractionalOrTooSmallCountIsAnError() {
+    File half = conf("partitions-half", "cslake.spark.shuffle-partitions = 2.5");
+    File zero = conf("partitions-zero", "cslake.spark.shuffle-partitions = 0");
+    File negative = conf("lookback-negative", "cslake.ingest.usage-lookback-days = -1");
+
+    assertThat(usageError(half).getMessage())
+        .contains("'cslake.spark.shuffle-partitions'")
+        .contains(half.getPath())
+        .contains("a whole number of at least 1");
+    assertThat(usageError(zero).getMessage()).contains("at least 1").contains(zero.getPath());
+    assertThat(usageError(negative).getMessage())
+        .contains("'cslake.ingest.usage-lookback-days'")
+        .contains("at least 0");
+  }
+
+  @Test
+  void numbersGivenAsStringsAreAccepted() {
+    File file = conf("number-as-string", "cslake.spark.shuffle-partitions = \"16\"");
+
+    assertThat(load(List.of(file)).spark().shufflePartitions()).isEqualTo(16);
+  }
+
+  @Test
+  void badFormatNamesKeyFileAndTheFormats() {
+    File file = conf("format", "cslake.sources.accounts.format = xml");
+
+    assertThat(usageError(file).getMessage())
+        .contains("'cslake.sources.accounts.format'")
+        .contains(file.getPath())
+        .contains("parquet, delta, csv, json")
+        .contains("xml");
+  }
+
+  @Test
+  void badReportingCurrencyIsAnError() {
+    File file = conf("currency", "cslake.reporting-currency = \"US Dollar\"");
+
+    assertThat(usageError(file).getMessage())
+        .contains("'cslake.reporting-currency'")
+        .contains(file.getPath())
+        .contains("ISO 4217");
+  }
+
+  @Test
+  void badAsOfDateNamesTheOptionAndTheFormat() {
+    CslakeException e = usageError(List.of(), List.of(), "2024-02-30");
+
+    assertThat(e.getMessage())
+        .contains("'cslake.as-of'")
+        .contains("--as-of")
+        .contains("YYYY-MM-DD")
+        .contains("2024-02-30");
+  }
+
+  @Test
+  void badAsOfDateInAFileNamesTheFile() {
+    File file = conf("as-of-bad", "cslake.as-of = \"31/01/2024\"");
+
+    assertThat(usageError(file).getMessage())
+        .contains("'cslake.as-of'")
+        .contains(file.getPath())
+        .contains("YYYY-MM-DD");
+  }
+
+  // --- files and --set syntax
+  // ---------------------------------------------------------------------
+
+  @Test
+  void missingConfFileIsAnErrorNamingIt() {
+    File missing = dir.resolve("does-not-exist.conf").toFile();
+
+    assertThat(usageError(missing).getMessage())
+        .contains("'" + missing.getPath() + "'")
+        .contains("does not exist")
+        .contains("--conf");
+  }
+
+  @Test
+  void unparsableConfFileIsAnErrorNamingIt() {
+    File file = conf("unparsable", "cslake { lakehouse = ");
+
+    assertThat(usageError(file).getMessage()).contains("Cannot parse").contains(file.getPath());
+  }
+
+  @Test
+  void setWithoutEqualsSignIsAnError() {
+    CslakeException e = usageError(List.of(), List.of("lakehouse"), null);
+
+    assertThat(e.getMessage()).contains("--set 'lakehouse'").contains("key=value");
+  }
+
+  @Test
+  void substitutionsInFilesAreResolved() {
+    File file =
+        conf(
+            "substitution",
+            """
+            base = "/data/lake"
+            cslake.lakehouse = ${base}"/lakehouse"
+            cslake.sources.accounts.path = ${cslake.lakehouse}"/../accounts"
+            """);
+
+    assertThat(usageError(file).getMessage()).contains("'base'").contains(file.getPath());
+
+    File within =
+        conf(
+            "substitution-within",
+            """
+            cslake.lakehouse = "/data/lake"
+            cslake.sources.accounts.path = ${cslake.lakehouse}"/accounts"
+            """);
+    assertThat(load(List.of(within)).source(Source.ACCOUNTS).path())
+        .contains("/data/lake/accounts");
+
+    File wrongType =
+        conf(
+            "substitution-type",
+            """
+            cslake.spark.app-name = "x"
+            cslake.spark.shuffle-partitions = ${cslake.spark.app-name}
+            """);
+    assertThat(usageError(wrongType).getMessage())
+        .contains("'cslake.spark.shuffle-partitions'")
+        .contains(wrongType.getPath())
+        .contains("a number");
+  }
+
+  // --- the embedded default
+  // -----------------------------------------------------------------------
+
+  @Test
+  void localConfLoadsAndPointsEverySourceAtTheSample() {
+    File local = Path.of("conf", "local.conf").toFile();
+    assertThat(local).isFile();
+
+    CslakeConfig config = load(List.of(local));
+
+    assertThat(config.lakehouse()).isEqualTo("./lakehouse");
+    assertThat(config.spark().master()).contains("local[*]");
+    for (Source source : Source.values()) {
+      assertThat(config.source(source).path())
+          .as(source.id())
+          .isEqualTo(Optional.of("datasets/sample/" + source.id()));
+    }
+  }
+}
