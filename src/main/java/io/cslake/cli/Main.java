@@ -16,6 +16,7 @@ import picocli.CommandLine.Command;
 @Command(
     name = "cslake",
     mixinStandardHelpOptions = true,
+    scope = CommandLine.ScopeType.INHERIT,
     versionProvider = Main.Version.class,
     description = "Customer-success lakehouse on Apache Spark.",
     subcommands = {
