@@ -548,4 +548,18 @@ class ConfigLoaderTest {
           .isEqualTo(Optional.of("datasets/sample/" + source.id()));
     }
   }
+
+  @Test
+  void theExampleConfigurationsLoad() {
+    CslakeConfig cluster = load(List.of(Path.of("conf", "cluster.example.conf").toFile()));
+    assertThat(cluster.spark().master()).isEmpty();
+    assertThat(cluster.source(Source.ACCOUNTS).attributes())
+        .containsExactly("plan", "contract_type");
+
+    CslakeConfig mapping = load(List.of(Path.of("conf", "mapping.example.conf").toFile()));
+    assertThat(mapping.source(Source.USAGE_EVENTS).fields())
+        .containsEntry("event_time", "timestamp_millis(ts)");
+    assertThat(mapping.source(Source.SUBSCRIPTIONS).options()).containsKey("schema");
+    assertThat(mapping.source(Source.ACCOUNTS).filter()).contains("is_test = 'false'");
+  }
 }
