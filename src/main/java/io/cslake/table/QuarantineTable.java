@@ -46,7 +46,7 @@ public final class QuarantineTable {
             lit(runId).as(RUN_ID),
             lit(source).as(SOURCE),
             col(Validation.RULE).as(RULE),
-            col(Validation.RECORD).as(RECORD),
+            Validation.record().as(RECORD),
             lit(at).as(QUARANTINED_AT),
             eventDate.cast(DataTypes.DateType).as(EVENT_DATE))
         .withColumn(

@@ -9,6 +9,7 @@ import static org.apache.spark.sql.functions.struct;
 import static org.apache.spark.sql.functions.to_json;
 import static org.apache.spark.sql.functions.trim;
 import static org.apache.spark.sql.functions.when;
+import static org.apache.spark.sql.functions.xxhash64;
 
 import io.cslake.contract.Field;
 import io.cslake.contract.FieldType;
@@ -31,16 +32,20 @@ import org.apache.spark.sql.expressions.Window;
 /**
  * Row-level validation of a source (SPEC §4.3), as pure transformations. {@link #classify} maps a
  * raw source to the contract and tags each row with the first rule it breaks (column {@value
- * #RULE}, null when the row is good) and its raw form as JSON (column {@value #RECORD}). {@link
- * #rejectUnknownAccounts} and {@link #markDuplicates} add the rules that need other rows. Every
- * input row stays exactly one output row, so accounting holds by construction.
+ * #RULE}, null when the row is good) and keeps its raw form (column {@value #RAW}, turned into JSON
+ * by {@link #record()} only for the rows that are not accepted). {@link #rejectUnknownAccounts} and
+ * {@link #markDuplicates} add the rules that need other rows. Every input row stays exactly one
+ * output row, so accounting holds by construction.
  */
 public final class Validation {
   /** The rule a row broke; null when it is accepted. */
   public static final String RULE = "_rule";
 
-  /** The raw row as JSON, kept for the quarantine. */
-  public static final String RECORD = "_record";
+  /** The raw row as a struct of the source's own columns, kept for the quarantine. */
+  public static final String RAW = "_raw";
+
+  /** The unparseable line of a text source; null for rows that parsed. */
+  public static final String UNPARSED = "_unparsed";
 
   /** The column Spark's CSV and JSON readers put unparseable lines in. */
   public static final String CORRUPT = "_corrupt_record";
@@ -100,7 +105,8 @@ public final class Validation {
    * @param mapping the checked mapping of the source
    * @param asOf the as-of date of the run
    * @param futureToleranceDays days after {@code asOf} a timestamp may still carry
-   * @return the contract fields (typed), the attribute columns, {@value #RULE} and {@value #RECORD}
+   * @return the contract fields (typed), the attribute columns, {@value #RULE}, {@value #RAW} and
+   *     {@value #UNPARSED}
    */
   public static Dataset<Row> classify(
       Dataset<Row> raw, SourceMapping mapping, LocalDate asOf, int futureToleranceDays) {
@@ -112,8 +118,8 @@ public final class Validation {
         rawColumns.add(col(quote(name)));
       }
     }
-    Column json = to_json(struct(rawColumns.toArray(Column[]::new)));
-    Column record = hasCorrupt ? coalesce(col(CORRUPT), json) : json;
+    Column rawStruct = struct(rawColumns.toArray(Column[]::new));
+    Column unparsed = hasCorrupt ? col(CORRUPT) : lit(null).cast("string");
 
     // Stage 1: raw values (as mapped) and typed values side by side.
     List<Column> stage = new ArrayList<>();
@@ -130,8 +136,8 @@ public final class Validation {
     for (String attribute : mapping.attributes()) {
       stage.add(col(quote(attribute)).as(attribute));
     }
-    stage.add(record.as(RECORD));
-    stage.add(hasCorrupt ? col(CORRUPT).isNotNull().as("_malformed") : lit(false).as("_malformed"));
+    stage.add(rawStruct.as(RAW));
+    stage.add(unparsed.as(UNPARSED));
     Dataset<Row> staged = raw.select(stage.toArray(Column[]::new));
 
     List<Column> typedColumns = new ArrayList<>();
@@ -145,13 +151,13 @@ public final class Validation {
     for (String attribute : mapping.attributes()) {
       withRaw.add(col(quote(attribute)));
     }
-    withRaw.add(col(RECORD));
-    withRaw.add(col("_malformed"));
+    withRaw.add(col(RAW));
+    withRaw.add(col(UNPARSED));
     Dataset<Row> both = staged.select(withRaw.toArray(Column[]::new));
 
     // Stage 2: the first rule each row breaks.
     Column rule =
-        when(col("_malformed"), lit(MALFORMED))
+        when(col(UNPARSED).isNotNull(), lit(MALFORMED))
             .when(anyOf(requiredNull(source)), lit(REQUIRED_NULL))
             .when(anyOf(notCastable(source)), lit(NOT_CASTABLE))
             .when(anyOf(negative(source)), lit(NEGATIVE_VALUE))
@@ -169,7 +175,8 @@ public final class Validation {
       out.add(col(quote(attribute)));
     }
     out.add(rule.as(RULE));
-    out.add(col(RECORD));
+    out.add(col(RAW));
+    out.add(col(UNPARSED));
     return both.select(out.toArray(Column[]::new));
   }
 
@@ -197,7 +204,8 @@ public final class Validation {
 
   /**
    * Among good rows, keeps one per natural key and tags the others {@value #DUPLICATE}. The one
-   * kept is the first by raw record, so the choice is the same on every run.
+   * kept is the first by a hash of the raw row, so the choice is the same on every run (rows with
+   * equal hashes are, but for astronomically rare collisions, identical copies).
    */
   public static Dataset<Row> markDuplicates(Dataset<Row> classified, Source source) {
     List<Column> key = new ArrayList<>();
@@ -205,13 +213,23 @@ public final class Validation {
       key.add(col(name));
     }
     key.add(col(RULE));
-    Column rank = row_number().over(Window.partitionBy(key.toArray(Column[]::new)).orderBy(RECORD));
+    Column rank =
+        row_number()
+            .over(Window.partitionBy(key.toArray(Column[]::new)).orderBy(xxhash64(col(RAW))));
     return classified
         .withColumn("_rank", rank)
         .withColumn(
             RULE,
             when(col(RULE).isNull().and(col("_rank").gt(1)), lit(DUPLICATE)).otherwise(col(RULE)))
         .drop("_rank");
+  }
+
+  /**
+   * The raw row as JSON, for the quarantine: the line itself when it did not parse, else the
+   * source's own columns.
+   */
+  public static Column record() {
+    return coalesce(col(UNPARSED), to_json(col(RAW)));
   }
 
   /** The accepted rows, in silver's shape: contract fields then attributes. */
