@@ -1,8 +1,8 @@
 package io.cslake;
 
 /**
- * A failure the user can act on. Every user-facing error of cslake is one of these: its message says
- * what is wrong, where, and how to fix it, and its exit code follows SPEC §3 (2 usage or
+ * A failure the user can act on. Every user-facing error of cslake is one of these: its message
+ * says what is wrong, where, and how to fix it, and its exit code follows SPEC §3 (2 usage or
  * configuration, 3 input contract, 1 anything else).
  */
 public final class CslakeException extends RuntimeException {

@@ -9,8 +9,8 @@ import org.apache.spark.sql.SparkSession;
 import org.junit.jupiter.api.BeforeAll;
 
 /**
- * The one test base: a single {@code local[2]} session with Delta for the whole JVM, stopped at exit,
- * with few shuffle partitions and the UI off. Tests get fresh folders under {@code target/}.
+ * The one test base: a single {@code local[2]} session with Delta for the whole JVM, stopped at
+ * exit, with few shuffle partitions and the UI off. Tests get fresh folders under {@code target/}.
  */
 public abstract class SparkTestBase {
   private static final AtomicInteger DIRS = new AtomicInteger();
@@ -61,7 +61,9 @@ public abstract class SparkTestBase {
 
   /** A new empty folder for one test. */
   public static Path newDir(String name) {
-    Path dir = workDir().resolve(name + "-" + ProcessHandle.current().pid() + "-" + DIRS.incrementAndGet());
+    Path dir =
+        workDir()
+            .resolve(name + "-" + ProcessHandle.current().pid() + "-" + DIRS.incrementAndGet());
     try {
       if (Files.exists(dir)) {
         deleteRecursively(dir.toFile());

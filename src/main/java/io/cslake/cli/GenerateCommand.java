@@ -129,7 +129,9 @@ final class GenerateCommand implements Callable<Integer> {
             .orElseThrow(
                 () ->
                     CslakeException.usage(
-                        "Cannot write format '" + format + "': --format must be parquet or delta."));
+                        "Cannot write format '"
+                            + format
+                            + "': --format must be parquet or delta."));
     Set<Source> off = EnumSet.noneOf(Source.class);
     for (String id : without) {
       Source source =

@@ -57,8 +57,7 @@ public final class Main implements Runnable {
     return cli.execute(args);
   }
 
-  private static int handle(
-      Exception e, CommandLine cli, CommandLine.ParseResult parseResult) {
+  private static int handle(Exception e, CommandLine cli, CommandLine.ParseResult parseResult) {
     PrintWriter err = cli.getErr();
     CslakeException known = find(e);
     if (known != null) {

@@ -23,8 +23,7 @@ final class PendingCommands {
 
     @Override
     public Integer call() {
-      throw CslakeException.usage(
-          "'" + name + "' is not available yet in this version of cslake.");
+      throw CslakeException.usage("'" + name + "' is not available yet in this version of cslake.");
     }
   }
 

@@ -111,7 +111,9 @@ public final class ConfigLoader {
     int eq = set.indexOf('=');
     if (eq <= 0) {
       throw CslakeException.usage(
-          "Cannot use --set '" + set + "': expected key=value, e.g. --set cslake.lakehouse=/data/lh");
+          "Cannot use --set '"
+              + set
+              + "': expected key=value, e.g. --set cslake.lakehouse=/data/lh");
     }
     String key = set.substring(0, eq).trim();
     if (!key.equals(ROOT) && !key.startsWith(ROOT + ".")) {
@@ -343,7 +345,8 @@ public final class ConfigLoader {
     return prev[b.length()];
   }
 
-  // --- the typed object ----------------------------------------------------------------------------
+  // --- the typed object
+  // ----------------------------------------------------------------------------
 
   private static CslakeConfig build(Config root, String origins) {
     Keys c = new Keys(root, ROOT + ".");
@@ -412,13 +415,7 @@ public final class ConfigLoader {
       }
     }
     return new SourceConfig(
-        source,
-        path,
-        format,
-        stringMap(c.config.getConfig("options")),
-        filter,
-        fields,
-        attributes);
+        source, path, format, stringMap(c.config.getConfig("options")), filter, fields, attributes);
   }
 
   private static Map<String, String> stringMap(Config c) {

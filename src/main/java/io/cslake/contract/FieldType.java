@@ -34,7 +34,8 @@ public enum FieldType {
 
   /**
    * Whether a mapped expression of type {@code source} can feed this field. Strings feed anything
-   * (bad values are quarantined row by row as {@code not_castable}); otherwise the kinds must agree.
+   * (bad values are quarantined row by row as {@code not_castable}); otherwise the kinds must
+   * agree.
    */
   public boolean accepts(DataType source) {
     if (source instanceof StringType || source.sameType(DataTypes.NullType)) {

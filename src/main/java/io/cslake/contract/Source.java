@@ -171,7 +171,9 @@ public enum Source {
     return fields.stream().filter(f -> f.name().equals(name)).findFirst();
   }
 
-  /** Whether the contract requires this source ({@code subscriptions}/{@code transactions} aside). */
+  /**
+   * Whether the contract requires this source ({@code subscriptions}/{@code transactions} aside).
+   */
   public boolean isRequired() {
     return this == ACCOUNTS;
   }

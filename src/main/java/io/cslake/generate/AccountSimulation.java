@@ -59,7 +59,9 @@ final class AccountSimulation {
   private final double adoptionSpeed;
   private final double satisfactionBase;
 
-  /** Per month: whether the account pays, from which epoch day, its usage level, users, features. */
+  /**
+   * Per month: whether the account pays, from which epoch day, its usage level, users, features.
+   */
   final boolean[] active;
 
   final int[] activeFromDay;
@@ -111,7 +113,8 @@ final class AccountSimulation {
     industry = r.nextInt(INDUSTRIES.length);
     employeeBand = Math.min(EMPLOYEE_BANDS.length - 1, segment * 2 + r.nextInt(2));
     long csms = Math.max(2, (params.accounts() + 74) / 75);
-    csmId = String.format("CSM%03d", 1 + Math.floorMod(Randoms.hash(params.seed(), 77, index), csms));
+    csmId =
+        String.format("CSM%03d", 1 + Math.floorMod(Randoms.hash(params.seed(), 77, index), csms));
     name = Randoms.pick(r, NAME_FIRST) + " " + Randoms.pick(r, NAME_SECOND) + " " + number;
     annual = r.nextDouble() < ANNUAL[segment];
     initialAnnual = annual;
@@ -127,7 +130,9 @@ final class AccountSimulation {
     seats =
         (int)
             Math.round(
-                Math.exp(Math.log(bounds[0]) + r.nextDouble() * Math.log((double) bounds[1] / bounds[0])));
+                Math.exp(
+                    Math.log(bounds[0])
+                        + r.nextDouble() * Math.log((double) bounds[1] / bounds[0])));
 
     // signup month: the company grows, so later months see more signups
     int lastSignup = Math.max(1, months - 1);
@@ -238,7 +243,8 @@ final class AccountSimulation {
     }
     for (int k = 0; k < others; k++) {
       contacts.add(
-          new Contact("user", createdMicros + (long) (1 + r.nextInt(30)) * DAY_MICROS + k * SECOND));
+          new Contact(
+              "user", createdMicros + (long) (1 + r.nextInt(30)) * DAY_MICROS + k * SECOND));
     }
   }
 
@@ -345,7 +351,8 @@ final class AccountSimulation {
       } else {
         trend = Math.min(1.0, trend + 0.08);
       }
-      double ramp = stalled ? (tenure < 6 ? 0.5 : 0.75) : tenure == 0 ? 0.6 : tenure == 1 ? 0.85 : 1;
+      double ramp =
+          stalled ? (tenure < 6 ? 0.5 : 0.75) : tenure == 0 ? 0.6 : tenure == 1 ? 0.85 : 1;
       int monthOfYear = LocalDate.ofEpochDay(monthDay[m]).getMonthValue();
       double seasonal = monthOfYear == 12 ? 0.82 : monthOfYear == 8 ? 0.9 : 1.0;
       usage[m] = trend * ramp * seasonal * Randoms.logNormal(r, 0, 0.07);
@@ -366,24 +373,32 @@ final class AccountSimulation {
       featureBreadth[m] =
           (int)
               Math.max(
-                  1, Math.min(FEATURES.length, Math.round((2 + tenure * adoptionSpeed) * (0.4 + 0.6 * trend))));
+                  1,
+                  Math.min(
+                      FEATURES.length,
+                      Math.round((2 + tenure * adoptionSpeed) * (0.4 + 0.6 * trend))));
 
       // --- support tickets
       double ticketRate =
-          TICKETS_PER_MONTH[segment] * (crisis ? 4.5 : 1) * (tenure == 0 ? 1.5 : 1) * (decline ? 0.8 : 1);
+          TICKETS_PER_MONTH[segment]
+              * (crisis ? 4.5 : 1)
+              * (tenure == 0 ? 1.5 : 1)
+              * (decline ? 0.8 : 1);
       int tickets = Randoms.poisson(r, ticketRate);
       for (int k = 0; k < tickets; k++) {
         long created = randomTime(from, monthEnd);
         String priority = priority(crisis);
         String category =
-            TICKET_CATEGORIES[Randoms.pick(r, crisis ? CRISIS_CATEGORY_WEIGHTS : TICKET_CATEGORY_WEIGHTS)];
+            TICKET_CATEGORIES[
+                Randoms.pick(r, crisis ? CRISIS_CATEGORY_WEIGHTS : TICKET_CATEGORY_WEIGHTS)];
         long firstResponse =
             created + (long) (Randoms.logNormal(r, Math.log(crisis ? 12 : 3), 0.8) * HOUR);
         boolean unresolved = r.nextDouble() < (crisis ? 0.35 : 0.03);
         long resolved =
             unresolved
                 ? Long.MAX_VALUE
-                : firstResponse + (long) (Randoms.logNormal(r, Math.log(crisis ? 150 : 20), 1.0) * HOUR);
+                : firstResponse
+                    + (long) (Randoms.logNormal(r, Math.log(crisis ? 150 : 20), 1.0) * HOUR);
         boolean escalated =
             r.nextDouble() < (priority.equals("urgent") ? 0.4 : 0.04) + (crisis ? 0.2 : 0);
         Double csat = null;
@@ -439,7 +454,8 @@ final class AccountSimulation {
       }
       if (tenure >= 1 && r.nextDouble() < 0.35) {
         int score =
-            (int) clamp(Math.round(1 + 4 * (satisfaction - 2) / 8 + 0.6 * Randoms.gaussian(r)), 1, 5);
+            (int)
+                clamp(Math.round(1 + 4 * (satisfaction - 2) / 8 + 0.6 * Randoms.gaussian(r)), 1, 5);
         csatByMonth[m] += score;
         csatCount[m]++;
         add(
@@ -490,7 +506,8 @@ final class AccountSimulation {
       }
 
       // --- referrals
-      if (tenure >= 1 && r.nextDouble() < (satisfaction >= 9 ? 0.05 : satisfaction >= 8 ? 0.02 : 0.003)) {
+      if (tenure >= 1
+          && r.nextDouble() < (satisfaction >= 9 ? 0.05 : satisfaction >= 8 ? 0.02 : 0.003)) {
         long referred = randomTime(from, monthEnd);
         long converted = referred + (long) ((10 + 50 * r.nextDouble()) * DAY_MICROS);
         boolean converts = r.nextDouble() < 0.35;
@@ -511,14 +528,17 @@ final class AccountSimulation {
             buyer = false;
           }
         }
-        nextPurchase = Math.max(nextPurchase, from) + SECOND
-            + (long) (Randoms.exponential(r, 1.0 / purchasesPerDay) * DAY_MICROS);
+        nextPurchase =
+            Math.max(nextPurchase, from)
+                + SECOND
+                + (long) (Randoms.exponential(r, 1.0 / purchasesPerDay) * DAY_MICROS);
       }
 
       // --- next month's churn hazard and its causes
       if (m + 1 < months) {
         List<String> causes = new ArrayList<>(4);
-        double logHazard = Math.log(BASE_HAZARD[segment]) + 0.5 * latent + 0.25 * Randoms.gaussian(r);
+        double logHazard =
+            Math.log(BASE_HAZARD[segment]) + 0.5 * latent + 0.25 * Randoms.gaussian(r);
         double strongest = 0;
         String primary = LATENT;
         double recentNps = mean(npsByMonth, npsCount, m - 5, m);
@@ -526,7 +546,8 @@ final class AccountSimulation {
         double[] weights = {
           trend < 0.7 ? 1.2 + 1.5 * (0.7 - trend) : 0,
           m - championGoneMonth <= 3 ? 1.3 : 0,
-          (!Double.isNaN(recentNps) && recentNps <= 6) || (!Double.isNaN(recentCsat) && recentCsat <= 2.5)
+          (!Double.isNaN(recentNps) && recentNps <= 6)
+                  || (!Double.isNaN(recentCsat) && recentCsat <= 2.5)
               ? 1.1
               : 0,
           backlog >= BACKLOG_THRESHOLD[segment] ? 1.0 : 0,
@@ -535,7 +556,12 @@ final class AccountSimulation {
           m - deciderGoneMonth <= 3 ? 0.5 : 0
         };
         String[] names = {
-          USAGE_DECLINE, CHAMPION_LEFT, LOW_NPS, SUPPORT_BACKLOG, FAILED_INVOICES, ONBOARDING_STALLED,
+          USAGE_DECLINE,
+          CHAMPION_LEFT,
+          LOW_NPS,
+          SUPPORT_BACKLOG,
+          FAILED_INVOICES,
+          ONBOARDING_STALLED,
           DECISION_MAKER_LEFT
         };
         for (int k = 0; k < weights.length; k++) {
@@ -703,7 +729,8 @@ final class AccountSimulation {
     } else if (!troubled && u < 0.065 && plan < 2) {
       newPlan = plan + 1;
     } else if (troubled && u < 0.12 && seats > 1) {
-      newSeats = Math.max(1, seats - Math.max(1, (int) Math.round(seats * (0.1 + 0.25 * r.nextDouble()))));
+      newSeats =
+          Math.max(1, seats - Math.max(1, (int) Math.round(seats * (0.1 + 0.25 * r.nextDouble()))));
     }
     if (newSeats != seats || newPlan != plan) {
       main.endDay = monthDay[m];
@@ -749,7 +776,9 @@ final class AccountSimulation {
         }
       }
       if (troubled && r.nextDouble() < 0.3 && seats > 1) {
-        seats = Math.max(1, seats - Math.max(1, (int) Math.round(seats * (0.1 + 0.2 * r.nextDouble()))));
+        seats =
+            Math.max(
+                1, seats - Math.max(1, (int) Math.round(seats * (0.1 + 0.2 * r.nextDouble()))));
       } else if (!troubled && r.nextDouble() < 0.1 && plan < 2) {
         plan++;
       } else if (!troubled && r.nextDouble() < 0.2) {
@@ -759,7 +788,10 @@ final class AccountSimulation {
       main.subscriptionId = "S" + number + "-1";
       subscriptionSeq--;
       for (Line line : lines) {
-        if (line.productId.equals(CORE_PRODUCT) && !line.expansion && line.endMonth != null && line.endMonth == m) {
+        if (line.productId.equals(CORE_PRODUCT)
+            && !line.expansion
+            && line.endMonth != null
+            && line.endMonth == m) {
           main.subscriptionId = line.subscriptionId;
         }
       }
@@ -771,7 +803,10 @@ final class AccountSimulation {
       int extra = Math.max(1, (int) Math.round(seats * (0.1 + 0.3 * r.nextDouble())));
       Line main = null;
       for (Line line : lines) {
-        if (line.productId.equals(CORE_PRODUCT) && !line.expansion && line.endMonth != null && line.endMonth == termEndMonth) {
+        if (line.productId.equals(CORE_PRODUCT)
+            && !line.expansion
+            && line.endMonth != null
+            && line.endMonth == termEndMonth) {
           main = line;
         }
       }
@@ -923,9 +958,12 @@ final class AccountSimulation {
 
   private String comment(int sentiment) {
     return switch (sentiment) {
-      case 0 -> capitalize(Randoms.pick(r, DETRACTOR_SUBJECT)) + " " + Randoms.pick(r, DETRACTOR_PHRASE);
-      case 1 -> capitalize(Randoms.pick(r, PROMOTER_SUBJECT)) + " " + Randoms.pick(r, PASSIVE_PHRASE);
-      default -> capitalize(Randoms.pick(r, PROMOTER_SUBJECT)) + " " + Randoms.pick(r, PROMOTER_PHRASE);
+      case 0 ->
+          capitalize(Randoms.pick(r, DETRACTOR_SUBJECT)) + " " + Randoms.pick(r, DETRACTOR_PHRASE);
+      case 1 ->
+          capitalize(Randoms.pick(r, PROMOTER_SUBJECT)) + " " + Randoms.pick(r, PASSIVE_PHRASE);
+      default ->
+          capitalize(Randoms.pick(r, PROMOTER_SUBJECT)) + " " + Randoms.pick(r, PROMOTER_PHRASE);
     };
   }
 

@@ -66,7 +66,14 @@ final class Catalog {
   };
 
   static final String[] INDUSTRIES = {
-    "software", "fintech", "healthcare", "retail", "manufacturing", "education", "media", "logistics"
+    "software",
+    "fintech",
+    "healthcare",
+    "retail",
+    "manufacturing",
+    "education",
+    "media",
+    "logistics"
   };
 
   static final String[] EMPLOYEE_BANDS = {"1-50", "51-200", "201-1000", "1001-5000", "5000+"};
@@ -74,12 +81,26 @@ final class Catalog {
   static final String[] PAYMENT_METHODS = {"card", "ach", "sepa", "invoice", "wire"};
 
   static final String[] NAME_FIRST = {
-    "Blue", "North", "Bright", "Silver", "Red", "Quantum", "Green", "Iron", "Swift", "Clear", "Bold",
-    "Prime", "Cedar", "Atlas", "Nova", "Summit", "Harbor", "Orbit", "Pioneer", "Lumen"
+    "Blue", "North", "Bright", "Silver", "Red", "Quantum", "Green", "Iron", "Swift", "Clear",
+    "Bold", "Prime", "Cedar", "Atlas", "Nova", "Summit", "Harbor", "Orbit", "Pioneer", "Lumen"
   };
   static final String[] NAME_SECOND = {
-    "Labs", "Systems", "Analytics", "Health", "Logistics", "Foods", "Studios", "Partners", "Works",
-    "Dynamics", "Networks", "Retail", "Capital", "Robotics", "Media", "Learning"
+    "Labs",
+    "Systems",
+    "Analytics",
+    "Health",
+    "Logistics",
+    "Foods",
+    "Studios",
+    "Partners",
+    "Works",
+    "Dynamics",
+    "Networks",
+    "Retail",
+    "Capital",
+    "Robotics",
+    "Media",
+    "Learning"
   };
 
   static final String[] EVENT_TYPES = {
@@ -90,13 +111,22 @@ final class Catalog {
 
   /** Features, most widely adopted first; "core" is only used by logins. */
   static final String[] FEATURES = {
-    "dashboards", "reports", "collaboration", "alerts", "automation", "integrations", "mobile", "admin",
+    "dashboards",
+    "reports",
+    "collaboration",
+    "alerts",
+    "automation",
+    "integrations",
+    "mobile",
+    "admin",
     "api"
   };
 
   static final String[] TICKET_PRIORITIES = {"low", "normal", "high", "urgent"};
   static final double[] TICKET_PRIORITY_WEIGHTS = Randoms.cumulative(0.3, 0.45, 0.2, 0.05);
-  static final String[] TICKET_CATEGORIES = {"question", "bug", "enhancement", "incident", "billing"};
+  static final String[] TICKET_CATEGORIES = {
+    "question", "bug", "enhancement", "incident", "billing"
+  };
   static final double[] TICKET_CATEGORY_WEIGHTS = Randoms.cumulative(0.38, 0.3, 0.17, 0.08, 0.07);
   static final double[] CRISIS_CATEGORY_WEIGHTS = Randoms.cumulative(0.15, 0.45, 0.08, 0.27, 0.05);
 
@@ -113,12 +143,21 @@ final class Catalog {
   };
 
   static final String[] DETRACTOR_PHRASE = {
-    "is too slow", "keeps crashing", "is buggy and unreliable", "is too expensive for what we get",
-    "is confusing and hard to use", "takes days to answer", "is missing basic features",
-    "broke our workflow", "had another outage"
+    "is too slow",
+    "keeps crashing",
+    "is buggy and unreliable",
+    "is too expensive for what we get",
+    "is confusing and hard to use",
+    "takes days to answer",
+    "is missing basic features",
+    "broke our workflow",
+    "had another outage"
   };
   static final String[] PASSIVE_PHRASE = {
-    "is okay", "does the job", "is decent but could be faster", "is fine, some features missing",
+    "is okay",
+    "does the job",
+    "is decent but could be faster",
+    "is fine, some features missing",
     "works, onboarding was average"
   };
   static final String[] PROMOTER_PHRASE = {

@@ -8,7 +8,9 @@ import java.util.SplittableRandom;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.RowFactory;
 
-/** Daily exchange rates: a mean-reverting random walk per currency; USD, the reporting one, at 1. */
+/**
+ * Daily exchange rates: a mean-reverting random walk per currency; USD, the reporting one, at 1.
+ */
 final class FxRates {
   private FxRates() {}
 

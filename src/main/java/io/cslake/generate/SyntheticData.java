@@ -58,7 +58,8 @@ public final class SyntheticData {
           switch (source) {
             case USAGE_EVENTS -> usage(spark, params, monthDay);
             case FX_RATES -> fxRates(spark, params, monthDay);
-            default -> perAccount(ids, params, monthDay, Tables.rawSchema(source), s -> s.rows(source));
+            default ->
+                perAccount(ids, params, monthDay, Tables.rawSchema(source), s -> s.rows(source));
           };
       sources.put(source, Tables.finish(source, raw));
     }
@@ -86,7 +87,8 @@ public final class SyntheticData {
     return new Generated(Collections.unmodifiableMap(sources), Collections.unmodifiableMap(truth));
   }
 
-  private interface Extract extends Function<AccountSimulation, List<Object[]>>, java.io.Serializable {}
+  private interface Extract
+      extends Function<AccountSimulation, List<Object[]>>, java.io.Serializable {}
 
   private static Dataset<Row> perAccount(
       Dataset<Long> ids,

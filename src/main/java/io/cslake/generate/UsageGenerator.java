@@ -16,9 +16,9 @@ import org.apache.spark.sql.RowFactory;
  * at most one account-day of events is held in memory. Each account-day has its own random stream,
  * so the events do not depend on how accounts and months are split into tasks.
  *
- * <p>Per user: a heavy-tailed intensity (log-normal, a few power users); per day: the account's usage
- * level of the month (which falls before usage-driven churn), a weekday/weekend rhythm, sessions
- * around the working hours of the account's region.
+ * <p>Per user: a heavy-tailed intensity (log-normal, a few power users); per day: the account's
+ * usage level of the month (which falls before usage-driven churn), a weekday/weekend rhythm,
+ * sessions around the working hours of the account's region.
  */
 final class UsageGenerator implements Iterator<Row> {
   private static final double[] WEEKDAY = {1.0, 1.05, 1.05, 1.0, 0.9, 0.22, 0.15};
@@ -43,7 +43,8 @@ final class UsageGenerator implements Iterator<Row> {
   private final List<Row> buffer = new ArrayList<>();
   private int position;
 
-  UsageGenerator(GeneratorParams params, int[] monthDay, long firstAccount, long lastAccount, int month) {
+  UsageGenerator(
+      GeneratorParams params, int[] monthDay, long firstAccount, long lastAccount, int month) {
     this.params = params;
     this.monthDay = monthDay;
     this.month = month;
@@ -154,7 +155,7 @@ final class UsageGenerator implements Iterator<Row> {
   private void userDay(SplittableRandom r, int k, int d, double level) {
     int events = 1 + Randoms.poisson(r, 14 * weights[k] * level * eventScale);
     double startHour = Catalog.REGION_WORK_HOUR_UTC[sim.region] + 2.5 * Randoms.gaussian(r);
-    long t = (long) (Math.max(0, Math.min(23.9, startHour)) * 3600 * SECOND) + r.nextInt(1_000_000);
+    long t = (long) (Math.max(0, Math.min(23.9, startHour)) * 3600) * SECOND;
     long dayStart = d * DAY_MICROS;
     boolean login = true;
     for (int e = 0; e < events && t < DAY_MICROS; e++) {
@@ -175,13 +176,12 @@ final class UsageGenerator implements Iterator<Row> {
         }
       }
       double duration = Math.max(1, Math.round(Randoms.logNormal(r, Math.log(25), 0.9)));
-      buffer.add(
-          RowFactory.create(sim.id, userIds[k], dayStart + t, type, feature, duration, d));
+      buffer.add(RowFactory.create(sim.id, userIds[k], dayStart + t, type, feature, duration, d));
       if (r.nextDouble() < 0.06) {
-        t += (long) ((3600 + 7200 * r.nextDouble()) * SECOND);
+        t += (long) (3600 + 7200 * r.nextDouble()) * SECOND;
         login = true;
       } else {
-        t += SECOND + (long) (Randoms.exponential(r, 50) * SECOND);
+        t += SECOND + (long) Randoms.exponential(r, 50) * SECOND;
       }
     }
   }

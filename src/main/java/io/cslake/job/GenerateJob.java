@@ -65,6 +65,9 @@ public final class GenerateJob {
     long started = System.nanoTime();
     String format = params.format().id();
     DataFrameWriter<Row> writer = table.write().mode(SaveMode.Overwrite).format(format);
+    if (params.format() == GeneratorParams.Format.PARQUET) {
+      writer = writer.option("compression", "zstd");
+    }
     if (params.format() == GeneratorParams.Format.DELTA) {
       writer = writer.option("overwriteSchema", "true");
     }

@@ -12,8 +12,8 @@ public final class SparkSessions {
   private SparkSessions() {}
 
   /**
-   * The session for a job. A master set by spark-submit (the {@code spark.master} property) wins over
-   * {@code cslake.spark.master}; when neither is set the job cannot start.
+   * The session for a job. A master set by spark-submit (the {@code spark.master} property) wins
+   * over {@code cslake.spark.master}; when neither is set the job cannot start.
    */
   public static SparkSession create(CslakeConfig config) {
     SparkConf launched = new SparkConf(true);
@@ -32,7 +32,8 @@ public final class SparkSessions {
     }
     builder
         .config("spark.sql.extensions", "io.delta.sql.DeltaSparkSessionExtension")
-        .config("spark.sql.catalog.spark_catalog", "org.apache.spark.sql.delta.catalog.DeltaCatalog");
+        .config(
+            "spark.sql.catalog.spark_catalog", "org.apache.spark.sql.delta.catalog.DeltaCatalog");
     Map<String, String> runtime = runtimeSettings(config);
     runtime.forEach(builder::config);
     SparkSession spark = builder.getOrCreate();
@@ -46,7 +47,8 @@ public final class SparkSessions {
     Map<String, String> settings = new LinkedHashMap<>();
     settings.put("spark.sql.session.timeZone", "UTC");
     settings.put("spark.sql.ansi.enabled", "false");
-    settings.put("spark.sql.shuffle.partitions", String.valueOf(config.spark().shufflePartitions()));
+    settings.put(
+        "spark.sql.shuffle.partitions", String.valueOf(config.spark().shufflePartitions()));
     settings.put("spark.sql.sources.partitionOverwriteMode", "static");
     settings.put("spark.databricks.delta.schema.autoMerge.enabled", "false");
     settings.putAll(config.spark().conf());
