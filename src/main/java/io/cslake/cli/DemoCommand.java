@@ -1,17 +1,194 @@
 package io.cslake.cli;
 
+import static org.apache.spark.sql.functions.col;
+import static org.apache.spark.sql.functions.count;
+import static org.apache.spark.sql.functions.max;
+import static org.apache.spark.sql.functions.min;
+
 import io.cslake.CslakeException;
+import io.cslake.config.CslakeConfig;
+import io.cslake.contract.Source;
+import io.cslake.generate.GeneratorParams;
+import io.cslake.job.GenerateJob;
+import io.cslake.job.IngestJob;
+import io.cslake.job.JobContext;
+import io.cslake.job.SparkSessions;
+import io.cslake.table.Lakehouse;
+import io.delta.tables.DeltaTable;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.util.List;
+import java.util.Locale;
+import java.util.Set;
 import java.util.concurrent.Callable;
+import org.apache.hadoop.fs.Path;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.SparkSession;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Spec;
 
-/** Placeholder until the generator lands. */
-@Command(name = "demo", description = "Generate the sample if absent and run everything locally.")
+/**
+ * {@code cslake demo}: generates the bundled sample when it is absent, runs every stage that exists
+ * on it locally, and prints what was written, where, with a few headline figures.
+ */
+@Command(
+    name = "demo",
+    description = {
+      "Generate the sample if it is absent, run everything locally, print a short summary.",
+      "Uses conf/local.conf through bin/cslake: inputs in datasets/sample, tables in ./lakehouse."
+    })
 final class DemoCommand implements Callable<Integer> {
+  /** The parameters of the committed sample; datasets/README.md documents the same command. */
+  static GeneratorParams sampleParams(String out) {
+    return new GeneratorParams(
+        SAMPLE_ACCOUNTS,
+        SAMPLE_MONTHS,
+        GeneratorParams.DEFAULT_START,
+        SAMPLE_SEED,
+        SAMPLE_EVENTS_SCALE,
+        GeneratorParams.Format.PARQUET,
+        out,
+        Set.of());
+  }
+
+  static final long SAMPLE_ACCOUNTS = 300;
+  static final int SAMPLE_MONTHS = 24;
+  static final long SAMPLE_SEED = 7;
+  static final double SAMPLE_EVENTS_SCALE = 0.007;
+
   @Mixin CommonOptions common;
 
+  @Spec CommandSpec spec;
+
   @Override
-  public Integer call() {
-    throw CslakeException.usage("'demo' is not available yet in this version of cslake.");
+  public Integer call() throws IOException {
+    PrintWriter out = spec.commandLine().getOut();
+    CslakeConfig config = common.load();
+    String sample = sampleFolder(config);
+    SparkSession spark = SparkSessions.create(config);
+    long t0 = System.nanoTime();
+    boolean generated = false;
+    Path accounts = new Path(sample, Source.ACCOUNTS.id());
+    if (!accounts.getFileSystem(spark.sparkContext().hadoopConfiguration()).exists(accounts)) {
+      out.println("Generating the sample into " + sample + " ...");
+      out.flush();
+      GenerateJob.run(spark, sampleParams(sample));
+      generated = true;
+    }
+    JobContext ctx = JobContext.create(spark, config, "ingest");
+    IngestJob.Report report = IngestJob.run(ctx);
+    IngestCommand.print(out, report, ctx);
+    summary(out, spark, ctx.lakehouse(), report, sample, generated, (System.nanoTime() - t0) / 1e9);
+    return 0;
+  }
+
+  /**
+   * The folder the configuration reads the sample from: the parent of the accounts path, which the
+   * generator's layout puts at {@code <sample>/accounts}.
+   */
+  static String sampleFolder(CslakeConfig config) {
+    String accounts =
+        config
+            .source(Source.ACCOUNTS)
+            .path()
+            .orElseThrow(
+                () ->
+                    CslakeException.usage(
+                        "Cannot run the demo: cslake.sources.accounts.path is not set. Run it"
+                            + " through bin/cslake (conf/local.conf) or point the sources at a"
+                            + " generated dataset."));
+    Path parent = new Path(accounts).getParent();
+    if (parent == null || !new Path(accounts).getName().equals(Source.ACCOUNTS.id())) {
+      throw CslakeException.usage(
+          "Cannot run the demo on "
+              + accounts
+              + ": the demo reads a generated dataset, whose accounts live at <folder>/accounts.");
+    }
+    return parent.toString();
+  }
+
+  private void summary(
+      PrintWriter out,
+      SparkSession spark,
+      Lakehouse lakehouse,
+      IngestJob.Report report,
+      String sample,
+      boolean generated,
+      double seconds) {
+    out.println();
+    out.printf(
+        Locale.ROOT,
+        "cslake demo: %s sample %s, lakehouse %s (as of %s), %.0f s%n",
+        generated ? "generated" : "used the",
+        sample,
+        lakehouse.root(),
+        report.asOf(),
+        seconds);
+    out.println("Tables written:");
+    for (IngestJob.SourceResult r : report.sources()) {
+      String path = lakehouse.silver(r.source().id());
+      out.printf(Locale.ROOT, "  %-40s %,12d rows%n", path, rows(spark, path));
+    }
+    out.printf(
+        Locale.ROOT,
+        "  %-40s %,12d rows%n",
+        lakehouse.quarantine(),
+        rows(spark, lakehouse.quarantine()));
+    out.printf(
+        Locale.ROOT, "  %-40s %,12d rows%n", lakehouse.runs(), rows(spark, lakehouse.runs()));
+    out.println("Headline:");
+    List<Row> segments =
+        spark
+            .read()
+            .format("delta")
+            .load(lakehouse.silver(Source.ACCOUNTS.id()))
+            .groupBy("segment")
+            .agg(count("*").as("n"))
+            .orderBy(col("n").desc())
+            .collectAsList();
+    StringBuilder seg = new StringBuilder();
+    long total = 0;
+    for (Row r : segments) {
+      total += r.getLong(1);
+      seg.append(seg.length() == 0 ? "" : ", ")
+          .append(r.isNullAt(0) ? "unknown" : r.getString(0))
+          .append(' ')
+          .append(r.getLong(1));
+    }
+    out.printf(Locale.ROOT, "  accounts: %,d (%s)%n", total, seg);
+    String usage = lakehouse.silver(Source.USAGE_EVENTS.id());
+    if (DeltaTable.isDeltaTable(spark, usage)) {
+      Row u =
+          spark
+              .read()
+              .format("delta")
+              .load(usage)
+              .agg(
+                  count("*"),
+                  min("event_date"),
+                  max("event_date"),
+                  org.apache.spark.sql.functions.countDistinct("account_id", "user_id"))
+              .first();
+      out.printf(
+          Locale.ROOT,
+          "  usage events: %,d from %s to %s, %,d distinct users%n",
+          u.getLong(0),
+          u.get(1),
+          u.get(2),
+          u.getLong(3));
+    }
+    long quarantined = report.sources().stream().mapToLong(r -> r.counts().quarantined()).sum();
+    long read = report.sources().stream().mapToLong(r -> r.counts().read()).sum();
+    out.printf(Locale.ROOT, "  input rows: %,d read, %,d quarantined%n", read, quarantined);
+    out.println("Not available yet: metrics, features, train, score, clv.");
+    out.flush();
+  }
+
+  private static long rows(SparkSession spark, String path) {
+    return DeltaTable.isDeltaTable(spark, path)
+        ? spark.read().format("delta").load(path).count()
+        : 0;
   }
 }
