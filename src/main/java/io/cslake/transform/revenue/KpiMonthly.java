@@ -20,6 +20,8 @@ import static org.apache.spark.sql.functions.when;
 import java.math.BigDecimal;
 import java.sql.Date;
 import java.time.LocalDate;
+import java.util.ArrayList;
+import java.util.List;
 import org.apache.spark.sql.Column;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
@@ -145,116 +147,93 @@ public final class KpiMonthly {
             .filter(col("_first").leq(Revenue.monthOf(asOf)))
             .select(explode(Revenue.months(col("_first"), Revenue.monthOf(asOf))).as(MONTH))
             .crossJoin(rows.select(SEGMENT).distinct());
-    Dataset<Row> kpi = Revenue.join(grid, sums, "left", MONTH, SEGMENT);
     Column zero = lit(BigDecimal.ZERO).cast(MONEY);
-    for (String money :
-        new String[] {
-          MRR,
-          OPENING_MRR,
-          NEW_MRR,
-          EXPANSION_MRR,
-          UPSELL_MRR,
-          CROSS_SELL_MRR,
-          CONTRACTION_MRR,
-          CHURNED_MRR,
-          REACTIVATION_MRR,
-          FX_MRR
-        }) {
-      kpi = kpi.withColumn(money, coalesce(col(money), zero));
-    }
-    for (String n :
-        new String[] {
-          ACTIVE_ACCOUNTS, OPENING_ACCOUNTS, NEW_ACCOUNTS, CHURNED_ACCOUNTS, REACTIVATED_ACCOUNTS
-        }) {
-      kpi = kpi.withColumn(n, coalesce(col(n), lit(0L)));
-    }
+    List<String> money =
+        List.of(
+            MRR,
+            OPENING_MRR,
+            NEW_MRR,
+            EXPANSION_MRR,
+            UPSELL_MRR,
+            CROSS_SELL_MRR,
+            CONTRACTION_MRR,
+            CHURNED_MRR,
+            REACTIVATION_MRR,
+            FX_MRR);
+    List<String> counts =
+        List.of(
+            ACTIVE_ACCOUNTS,
+            OPENING_ACCOUNTS,
+            NEW_ACCOUNTS,
+            CHURNED_ACCOUNTS,
+            REACTIVATED_ACCOUNTS);
+    List<Column> filled = new ArrayList<>(List.of(col(MONTH), col(SEGMENT)));
+    money.forEach(m -> filled.add(coalesce(col(m), zero).as(m)));
+    counts.forEach(n -> filled.add(coalesce(col(n), lit(0L)).as(n)));
+    filled.add(coalesce(col(SEATS), lit(0L)).as(SEATS));
+    filled.add(col(SEATED_MRR));
+    Dataset<Row> kpi =
+        Revenue.join(grid, sums, "left", MONTH, SEGMENT).select(filled.toArray(Column[]::new));
     kpi = Revenue.join(kpi, nrrTrailing12(accountMonths, segments, asOf), "left", MONTH, SEGMENT);
     kpi =
         Revenue.join(
             kpi, renewals(subscriptions, segments, settings, asOf), "left", MONTH, SEGMENT);
-    kpi =
-        kpi.withColumn(TERMS_ENDING, coalesce(col(TERMS_ENDING), lit(0L)))
-            .withColumn(TERMS_RENEWED, coalesce(col(TERMS_RENEWED), lit(0L)));
 
+    // One projection for every rate (a chain of withColumn calls re-analyses the plan each time).
     WindowSpec bySegment = Window.partitionBy(SEGMENT).orderBy(MONTH);
     WindowSpec last3 = bySegment.rowsBetween(-2, 0);
     WindowSpec previous6 = bySegment.rowsBetween(-6, -1);
+    Column termsEnding = coalesce(col(TERMS_ENDING), lit(0L));
+    Column termsRenewed = coalesce(col(TERMS_RENEWED), lit(0L));
     Column lost = col(CHURNED_MRR).plus(col(CONTRACTION_MRR));
     Column gained = col(NEW_MRR).plus(col(EXPANSION_MRR)).plus(col(REACTIVATION_MRR));
     Column lost3 = sum(CHURNED_MRR).over(last3).plus(sum(CONTRACTION_MRR).over(last3));
     Column opening3 = sum(OPENING_MRR).over(last3);
-    kpi =
-        kpi.withColumn(ARR, col(MRR).multiply(lit(12)).cast(MONEY))
-            .withColumn(LOGO_CHURN_RATE, ratio(col(CHURNED_ACCOUNTS), col(OPENING_ACCOUNTS)))
-            .withColumn(GROSS_MRR_CHURN_RATE, ratio(lost, col(OPENING_MRR)))
-            .withColumn(GRR, ratio(col(OPENING_MRR).minus(lost), col(OPENING_MRR)))
-            .withColumn(
-                NRR, ratio(col(OPENING_MRR).minus(lost).plus(col(EXPANSION_MRR)), col(OPENING_MRR)))
-            .withColumn(QUICK_RATIO, ratio(gained, lost))
-            .withColumn(ARPA, ratio(col(MRR), col(ACTIVE_ACCOUNTS)))
-            .withColumn(ARPU_PER_SEAT, ratio(col(SEATED_MRR), col(SEATS)))
-            .withColumn(RENEWAL_RATE, ratio(col(TERMS_RENEWED), col(TERMS_ENDING)))
-            .withColumn("_churn_6m", avg(LOGO_CHURN_RATE).over(previous6))
-            .withColumn(
-                CLV_FORMULA,
-                ratio(col(ARPA).multiply(lit(settings.grossMargin())), col("_churn_6m")))
-            .withColumn(
-                LOGO_CHURN_RATE + SUFFIX_3M,
-                ratio(sum(CHURNED_ACCOUNTS).over(last3), sum(OPENING_ACCOUNTS).over(last3)))
-            .withColumn(GROSS_MRR_CHURN_RATE + SUFFIX_3M, ratio(lost3, opening3))
-            .withColumn(GRR + SUFFIX_3M, ratio(opening3.minus(lost3), opening3))
-            .withColumn(
-                NRR + SUFFIX_3M,
-                ratio(opening3.minus(lost3).plus(sum(EXPANSION_MRR).over(last3)), opening3))
-            .withColumn(
-                QUICK_RATIO + SUFFIX_3M,
-                ratio(
-                    sum(NEW_MRR)
-                        .over(last3)
-                        .plus(sum(EXPANSION_MRR).over(last3))
-                        .plus(sum(REACTIVATION_MRR).over(last3)),
-                    lost3))
-            .withColumn(
-                RENEWAL_RATE + SUFFIX_3M,
-                ratio(sum(TERMS_RENEWED).over(last3), sum(TERMS_ENDING).over(last3)));
-    return kpi.select(
-        col(MONTH),
-        col(SEGMENT),
-        col(MRR),
-        col(ARR),
-        col(OPENING_MRR),
-        col(ACTIVE_ACCOUNTS),
-        col(OPENING_ACCOUNTS),
-        col(NEW_ACCOUNTS),
-        col(CHURNED_ACCOUNTS),
-        col(REACTIVATED_ACCOUNTS),
-        col(NEW_MRR),
-        col(EXPANSION_MRR),
-        col(UPSELL_MRR),
-        col(CROSS_SELL_MRR),
-        col(CONTRACTION_MRR),
-        col(CHURNED_MRR),
-        col(REACTIVATION_MRR),
-        col(FX_MRR),
-        coalesce(col(SEATS), lit(0L)).as(SEATS),
-        col(LOGO_CHURN_RATE),
-        col(GROSS_MRR_CHURN_RATE),
-        col(GRR),
-        col(NRR),
-        col(NRR_T12M),
-        col(QUICK_RATIO),
-        col(ARPA),
-        col(ARPU_PER_SEAT),
-        col(CLV_FORMULA),
-        col(TERMS_ENDING),
-        col(TERMS_RENEWED),
-        col(RENEWAL_RATE),
-        col(LOGO_CHURN_RATE + SUFFIX_3M),
-        col(GROSS_MRR_CHURN_RATE + SUFFIX_3M),
-        col(GRR + SUFFIX_3M),
-        col(NRR + SUFFIX_3M),
-        col(QUICK_RATIO + SUFFIX_3M),
-        col(RENEWAL_RATE + SUFFIX_3M));
+    Column logoChurn = ratio(col(CHURNED_ACCOUNTS), col(OPENING_ACCOUNTS));
+    Column arpa = ratio(col(MRR), col(ACTIVE_ACCOUNTS));
+    List<Column> out = new ArrayList<>();
+    out.add(col(MONTH));
+    out.add(col(SEGMENT));
+    out.add(col(MRR));
+    out.add(col(MRR).multiply(lit(12)).cast(MONEY).as(ARR));
+    out.add(col(OPENING_MRR));
+    counts.forEach(n -> out.add(col(n)));
+    money.subList(2, money.size()).forEach(m -> out.add(col(m)));
+    out.add(col(SEATS));
+    out.add(logoChurn.as(LOGO_CHURN_RATE));
+    out.add(ratio(lost, col(OPENING_MRR)).as(GROSS_MRR_CHURN_RATE));
+    out.add(ratio(col(OPENING_MRR).minus(lost), col(OPENING_MRR)).as(GRR));
+    out.add(ratio(col(OPENING_MRR).minus(lost).plus(col(EXPANSION_MRR)), col(OPENING_MRR)).as(NRR));
+    out.add(col(NRR_T12M));
+    out.add(ratio(gained, lost).as(QUICK_RATIO));
+    out.add(arpa.as(ARPA));
+    out.add(ratio(col(SEATED_MRR), col(SEATS)).as(ARPU_PER_SEAT));
+    out.add(
+        ratio(arpa.multiply(lit(settings.grossMargin())), avg(logoChurn).over(previous6))
+            .as(CLV_FORMULA));
+    out.add(termsEnding.as(TERMS_ENDING));
+    out.add(termsRenewed.as(TERMS_RENEWED));
+    out.add(ratio(termsRenewed, termsEnding).as(RENEWAL_RATE));
+    out.add(
+        ratio(sum(CHURNED_ACCOUNTS).over(last3), sum(OPENING_ACCOUNTS).over(last3))
+            .as(LOGO_CHURN_RATE + SUFFIX_3M));
+    out.add(ratio(lost3, opening3).as(GROSS_MRR_CHURN_RATE + SUFFIX_3M));
+    out.add(ratio(opening3.minus(lost3), opening3).as(GRR + SUFFIX_3M));
+    out.add(
+        ratio(opening3.minus(lost3).plus(sum(EXPANSION_MRR).over(last3)), opening3)
+            .as(NRR + SUFFIX_3M));
+    out.add(
+        ratio(
+                sum(NEW_MRR)
+                    .over(last3)
+                    .plus(sum(EXPANSION_MRR).over(last3))
+                    .plus(sum(REACTIVATION_MRR).over(last3)),
+                lost3)
+            .as(QUICK_RATIO + SUFFIX_3M));
+    out.add(
+        ratio(sum(termsRenewed).over(last3), sum(termsEnding).over(last3))
+            .as(RENEWAL_RATE + SUFFIX_3M));
+    return kpi.select(out.toArray(Column[]::new));
   }
 
   private static Column sumWhere(Column condition, Column value) {
