@@ -197,6 +197,49 @@ class RevenueGoldenTest extends SparkTestBase {
   }
 
   @Test
+  void trailingTwelveMonthNrrFollowsTheAccountsActiveAYearEarlier() {
+    // X: 100 in 2023, 150 from 2024; Y: 100 until May 2023 (churned); Z: 50 from June 2023.
+    List<Row> lines =
+        List.of(
+            line("X", "2023-01-01", "2024-01-01", "100", "L1"),
+            line("X", "2024-01-01", null, "150", "L2"),
+            line("Y", "2023-01-01", "2023-06-01", "100", "L3"),
+            line("Z", "2023-06-01", null, "50", "L4"));
+    Dataset<Row> subs = spark.createDataFrame(lines, Frames.contractSchema(Source.SUBSCRIPTIONS));
+    Dataset<Row> fx = spark.createDataFrame(List.of(), Frames.contractSchema(Source.FX_RATES));
+    Dataset<Row> months = AccountMonthMrr.compute(subs, fx, "USD", AS_OF);
+    Dataset<Row> noAccounts = accounts.limit(0);
+    Map<String, Double> t12m = new HashMap<>();
+    for (Row r :
+        KpiMonthly.compute(MrrMovements.compute(months), months, noAccounts, subs, SETTINGS, AS_OF)
+            .filter(col(KpiMonthly.SEGMENT).equalTo(lit("ALL")))
+            .collectAsList()) {
+      t12m.put(r.getAs(KpiMonthly.MONTH).toString(), r.getAs(KpiMonthly.NRR_T12M));
+    }
+    assertThat(t12m).hasSize(18); // Jan 2023 .. Jun 2024
+    assertThat(t12m.get("2023-12-01")).isNull();
+    // Jan 2024: base Jan 2023 = X 100 + Y 100; now X 150, Y 0 (Z was not active a year earlier).
+    assertThat(t12m.get("2024-01-01")).isCloseTo(150 / 200.0, within(1e-12));
+    // Jun 2024: base Jun 2023 = X 100 + Z 50; now X 150 + Z 50.
+    assertThat(t12m.get("2024-06-01")).isCloseTo(200 / 150.0, within(1e-12));
+  }
+
+  private static Row line(String account, String start, String end, String mrr, String id) {
+    return RowFactory.create(
+        account,
+        Date.valueOf(start),
+        end == null ? null : Date.valueOf(end),
+        new BigDecimal(mrr),
+        null,
+        null,
+        id,
+        "core",
+        null,
+        null,
+        "USD");
+  }
+
+  @Test
   void churnReasonsComeFromTheEventNearestTheChurn() {
     Dataset<Row> fx = Frames.golden(spark, CASE, Source.CHURN_EVENTS);
     Dataset<Row> reasons =
