@@ -22,7 +22,7 @@ import picocli.CommandLine.Command;
     subcommands = {
       GenerateCommand.class,
       IngestCommand.class,
-      PendingCommands.Metrics.class,
+      MetricsCommand.class,
       PendingCommands.Features.class,
       PendingCommands.Train.class,
       PendingCommands.Score.class,

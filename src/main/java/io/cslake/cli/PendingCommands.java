@@ -27,13 +27,6 @@ final class PendingCommands {
     }
   }
 
-  @Command(name = "metrics", description = "All KPI tables (not available yet).")
-  static final class Metrics extends Pending {
-    Metrics() {
-      super("metrics");
-    }
-  }
-
   @Command(name = "features", description = "Point-in-time churn features (not available yet).")
   static final class Features extends Pending {
     Features() {

@@ -11,6 +11,7 @@ import com.typesafe.config.ConfigValue;
 import com.typesafe.config.ConfigValueType;
 import io.cslake.CslakeException;
 import io.cslake.config.CslakeConfig.IngestSettings;
+import io.cslake.config.CslakeConfig.MetricsSettings;
 import io.cslake.config.CslakeConfig.SparkSettings;
 import io.cslake.config.SourceConfig.Format;
 import io.cslake.contract.Source;
@@ -414,11 +415,18 @@ public final class ConfigLoader {
         new IngestSettings(
             fraction, ic.integer("future-tolerance-days", 0), ic.integer("usage-lookback-days", 0));
 
+    double margin = c.number("gross-margin");
+    if (margin < 0 || margin > 1) {
+      throw c.invalid("gross-margin", "a fraction between 0 and 1");
+    }
+    MetricsSettings metrics =
+        new MetricsSettings(margin, c.child("metrics").integer("renewal-grace-days", 0));
+
     Map<Source, SourceConfig> sources = new EnumMap<>(Source.class);
     for (Source source : Source.values()) {
       sources.put(source, source(source, c.child("sources").child(source.id())));
     }
-    return new CslakeConfig(lakehouse, currency, asOf, spark, ingest, sources, origins);
+    return new CslakeConfig(lakehouse, currency, asOf, spark, ingest, metrics, sources, origins);
   }
 
   private static SourceConfig source(Source source, Keys c) {

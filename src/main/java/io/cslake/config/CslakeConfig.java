@@ -15,6 +15,7 @@ import java.util.Optional;
  * @param asOf the last day included; empty = the command's own default
  * @param spark Spark session settings
  * @param ingest ingest settings
+ * @param metrics revenue metric settings
  * @param sources every contract source, present or not
  * @param origins where the configuration came from, for messages
  */
@@ -24,6 +25,7 @@ public record CslakeConfig(
     Optional<LocalDate> asOf,
     SparkSettings spark,
     IngestSettings ingest,
+    MetricsSettings metrics,
     Map<Source, SourceConfig> sources,
     String origins) {
 
@@ -38,7 +40,7 @@ public record CslakeConfig(
   /** A copy with another as-of date. */
   public CslakeConfig withAsOf(LocalDate date) {
     return new CslakeConfig(
-        lakehouse, reportingCurrency, Optional.of(date), spark, ingest, sources, origins);
+        lakehouse, reportingCurrency, Optional.of(date), spark, ingest, metrics, sources, origins);
   }
 
   /**
@@ -61,4 +63,13 @@ public record CslakeConfig(
    */
   public record IngestSettings(
       double maxQuarantineFraction, int futureToleranceDays, int usageLookbackDays) {}
+
+  /**
+   * Revenue metric settings (SPEC §5.3).
+   *
+   * @param grossMargin {@code cslake.gross-margin}: fraction of revenue kept, for formula CLV
+   * @param renewalGraceDays {@code cslake.metrics.renewal-grace-days}: days after a term's end
+   *     within which a following line renews it
+   */
+  public record MetricsSettings(double grossMargin, int renewalGraceDays) {}
 }

@@ -74,6 +74,8 @@ class ConfigLoaderTest {
     assertThat(config.ingest().maxQuarantineFraction()).isEqualTo(0.05);
     assertThat(config.ingest().futureToleranceDays()).isEqualTo(1);
     assertThat(config.ingest().usageLookbackDays()).isEqualTo(3);
+    assertThat(config.metrics().grossMargin()).isEqualTo(0.8);
+    assertThat(config.metrics().renewalGraceDays()).isEqualTo(30);
     assertThat(config.sources()).hasSize(Source.values().length);
     for (Source source : Source.values()) {
       SourceConfig sc = config.source(source);
@@ -400,6 +402,20 @@ class ConfigLoaderTest {
         .contains(file.getPath())
         .contains("between 0 and 1")
         .contains("found 2");
+  }
+
+  @Test
+  void grossMarginOutOfRangeAndNegativeGraceAreErrors() {
+    File margin = conf("margin", "cslake.gross-margin = 1.5");
+    File grace = conf("grace", "cslake.metrics.renewal-grace-days = -1");
+
+    assertThat(usageError(margin).getMessage())
+        .contains("'cslake.gross-margin'")
+        .contains(margin.getPath())
+        .contains("between 0 and 1");
+    assertThat(usageError(grace).getMessage())
+        .contains("'cslake.metrics.renewal-grace-days'")
+        .contains("at least 0");
   }
 
   @Test

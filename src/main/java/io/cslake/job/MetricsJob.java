@@ -1,0 +1,344 @@
+package io.cslake.job;
+
+import static org.apache.spark.sql.functions.col;
+import static org.apache.spark.sql.functions.lit;
+import static org.apache.spark.sql.functions.max;
+import static org.apache.spark.sql.functions.to_date;
+
+import io.cslake.CslakeException;
+import io.cslake.config.CslakeConfig;
+import io.cslake.contract.Source;
+import io.cslake.table.DeltaWriter;
+import io.cslake.table.RunsTable;
+import io.cslake.table.RunsTable.Entry;
+import io.cslake.transform.revenue.AccountMonthMrr;
+import io.cslake.transform.revenue.ChurnReasonsMonthly;
+import io.cslake.transform.revenue.CohortRetention;
+import io.cslake.transform.revenue.HistoricalClv;
+import io.cslake.transform.revenue.KpiMonthly;
+import io.cslake.transform.revenue.MrrMovements;
+import io.delta.tables.DeltaTable;
+import java.math.BigDecimal;
+import java.sql.Date;
+import java.sql.Timestamp;
+import java.time.Instant;
+import java.time.LocalDate;
+import java.time.ZoneOffset;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.Locale;
+import java.util.Optional;
+import java.util.stream.Collectors;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.SparkSession;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * {@code metrics} (SPEC §5.1–5.4, historical CLV of §5.6): reads silver only and writes {@code
+ * silver/account_month_mrr} and the gold tables {@code mrr_movements}, {@code kpi_monthly}, {@code
+ * churn_reasons_monthly}, {@code cohort_retention} and {@code clv}, each by one Delta overwrite
+ * (atomic; a re-run with the same silver and as-of date writes the same content). A table whose
+ * source is absent is skipped with one log line: without subscriptions only the transaction cohorts
+ * and the CLV are written.
+ *
+ * <p>The as-of date is {@code --as-of}, or else the last day with data in silver: the latest of
+ * subscription start dates, transaction, churn event and invoice dates and usage event dates, never
+ * after today (UTC).
+ */
+public final class MetricsJob {
+  private static final Logger LOG = LoggerFactory.getLogger(MetricsJob.class);
+
+  private MetricsJob() {}
+
+  /**
+   * One table written.
+   *
+   * @param name table name, e.g. {@code gold/kpi_monthly}
+   */
+  public record TableResult(String name, String path, long rows, double seconds) {}
+
+  /**
+   * The company's figures for the as-of month ({@code kpi_monthly}, segment ALL); rates may be
+   * null.
+   */
+  public record Latest(
+      LocalDate month, BigDecimal mrr, Double nrr, Double grr, Double logoChurnRate) {}
+
+  /**
+   * The outcome of a metrics run.
+   *
+   * @param skipped tables not written, each with why
+   * @param latest empty without subscriptions
+   */
+  public record Report(
+      String runId,
+      LocalDate asOf,
+      List<TableResult> tables,
+      List<String> skipped,
+      Optional<Latest> latest) {}
+
+  /** Computes and writes every revenue table the silver sources allow. */
+  public static Report run(JobContext ctx) {
+    Timestamp started = Timestamp.from(Instant.now());
+    try {
+      Report report = compute(ctx);
+      String message =
+          report.tables().stream()
+              .map(t -> t.name() + " " + t.rows())
+              .collect(Collectors.joining(", "));
+      RunsTable.append(
+          ctx.spark(), ctx.lakehouse(), List.of(entry(ctx, started, "success", message)));
+      return report;
+    } catch (RuntimeException e) {
+      RunsTable.append(
+          ctx.spark(), ctx.lakehouse(), List.of(entry(ctx, started, "failed", e.getMessage())));
+      throw e;
+    }
+  }
+
+  private static Report compute(JobContext ctx) {
+    SparkSession spark = ctx.spark();
+    CslakeConfig config = ctx.config();
+    Dataset<Row> accounts =
+        silver(ctx, Source.ACCOUNTS)
+            .orElseThrow(
+                () ->
+                    CslakeException.contract(
+                        "Cannot compute metrics: there is no silver table 'accounts' at "
+                            + ctx.lakehouse().silver(Source.ACCOUNTS.id())
+                            + ". Run 'cslake ingest' with the same lakehouse first."));
+    Optional<Dataset<Row>> subscriptions = silver(ctx, Source.SUBSCRIPTIONS);
+    Optional<Dataset<Row>> transactions = silver(ctx, Source.TRANSACTIONS);
+    if (subscriptions.isEmpty() && transactions.isEmpty()) {
+      throw CslakeException.contract(
+          "Cannot compute metrics: silver has neither 'subscriptions' nor 'transactions' under "
+              + ctx.lakehouse().root()
+              + ". Configure at least one of them and run 'cslake ingest' first.");
+    }
+    LocalDate asOf = config.asOf().orElseGet(() -> lastDataDay(ctx));
+    LOG.info("metrics {} as of {} from {}", ctx.runId(), asOf, ctx.lakehouse().root());
+
+    List<TableResult> tables = new ArrayList<>();
+    List<String> skipped = new ArrayList<>();
+    Optional<Dataset<Row>> accountMonths = Optional.empty();
+    Optional<Latest> latest = Optional.empty();
+    List<Dataset<Row>> cohorts = new ArrayList<>();
+
+    if (subscriptions.isPresent()) {
+      Dataset<Row> subs = subscriptions.get();
+      Dataset<Row> fx = silverOrEmpty(ctx, Source.FX_RATES);
+      Dataset<Row> lineMonths =
+          AccountMonthMrr.lineMonths(subs, fx, config.reportingCurrency(), asOf);
+      requireRates(lineMonths, config.reportingCurrency());
+
+      String amPath = ctx.lakehouse().silver(AccountMonthMrr.TABLE);
+      Dataset<Row> am =
+          write(
+              ctx,
+              tables,
+              "silver/" + AccountMonthMrr.TABLE,
+              amPath,
+              AccountMonthMrr.fromLineMonths(lineMonths, asOf));
+      accountMonths = Optional.of(am);
+      Dataset<Row> movements =
+          write(
+              ctx,
+              tables,
+              gold(MrrMovements.TABLE),
+              ctx.lakehouse().gold(MrrMovements.TABLE),
+              MrrMovements.compute(am));
+      KpiMonthly.Settings settings =
+          new KpiMonthly.Settings(
+              config.metrics().grossMargin(), config.metrics().renewalGraceDays());
+      Dataset<Row> kpi =
+          write(
+              ctx,
+              tables,
+              gold(KpiMonthly.TABLE),
+              ctx.lakehouse().gold(KpiMonthly.TABLE),
+              KpiMonthly.compute(movements, am, accounts, subs, settings, asOf));
+      write(
+          ctx,
+          tables,
+          gold(ChurnReasonsMonthly.TABLE),
+          ctx.lakehouse().gold(ChurnReasonsMonthly.TABLE),
+          ChurnReasonsMonthly.compute(
+              movements, silverOrEmpty(ctx, Source.CHURN_EVENTS), accounts));
+      cohorts.add(CohortRetention.subscriptions(am, accounts, asOf));
+      latest = latest(kpi, asOf);
+    } else {
+      for (String table :
+          List.of(
+              "silver/" + AccountMonthMrr.TABLE,
+              gold(MrrMovements.TABLE),
+              gold(KpiMonthly.TABLE),
+              gold(ChurnReasonsMonthly.TABLE))) {
+        skip(skipped, table, "no silver subscriptions");
+      }
+    }
+    if (transactions.isPresent()) {
+      cohorts.add(CohortRetention.transactions(transactions.get(), accounts, asOf));
+    } else {
+      LOG.info("metrics: transaction cohorts skipped: no silver transactions.");
+    }
+    Dataset<Row> allCohorts = cohorts.get(0);
+    for (Dataset<Row> more : cohorts.subList(1, cohorts.size())) {
+      allCohorts = allCohorts.unionByName(more);
+    }
+    write(
+        ctx,
+        tables,
+        gold(CohortRetention.TABLE),
+        ctx.lakehouse().gold(CohortRetention.TABLE),
+        allCohorts);
+    write(
+        ctx,
+        tables,
+        gold(HistoricalClv.TABLE),
+        ctx.lakehouse().gold(HistoricalClv.TABLE),
+        HistoricalClv.compute(accounts, accountMonths, transactions, asOf));
+    return new Report(ctx.runId(), asOf, tables, skipped, latest);
+  }
+
+  /**
+   * Stops the run when a subscription's currency has no rate: a wrong MRR is worse than none. Only
+   * the first few missing (currency, month) pairs reach the driver.
+   */
+  private static void requireRates(Dataset<Row> lineMonths, String reportingCurrency) {
+    List<Row> missing =
+        AccountMonthMrr.missingRates(lineMonths)
+            .orderBy(AccountMonthMrr.CURRENCY, AccountMonthMrr.MONTH)
+            .limit(6)
+            .collectAsList();
+    if (missing.isEmpty()) {
+      return;
+    }
+    String pairs =
+        missing.stream()
+            .limit(5)
+            .map(
+                r ->
+                    r.getString(0)
+                        + " for "
+                        + r.getDate(1).toLocalDate().toString().substring(0, 7))
+            .collect(Collectors.joining(", "));
+    throw CslakeException.contract(
+        "Cannot convert subscription MRR to "
+            + reportingCurrency
+            + ": silver fx_rates has no rate dated on or before the first day of the month for "
+            + pairs
+            + (missing.size() > 5 ? " and more" : "")
+            + ". Add those rates (date, currency, rate_to_reporting) to the fx_rates source and"
+            + " run 'cslake ingest' again, or correct the subscriptions' currency.");
+  }
+
+  /** The last day with data in silver, never after today (UTC); today when silver is empty. */
+  static LocalDate lastDataDay(JobContext ctx) {
+    List<Dataset<Row>> frames = new ArrayList<>();
+    silver(ctx, Source.SUBSCRIPTIONS)
+        .ifPresent(d -> frames.add(d.agg(max(col("start_date")).as("d"))));
+    silver(ctx, Source.TRANSACTIONS)
+        .ifPresent(d -> frames.add(d.agg(max(to_date(col("ordered_at"))).as("d"))));
+    silver(ctx, Source.CHURN_EVENTS)
+        .ifPresent(d -> frames.add(d.agg(max(to_date(col("churned_at"))).as("d"))));
+    silver(ctx, Source.INVOICES)
+        .ifPresent(d -> frames.add(d.agg(max(to_date(col("issued_at"))).as("d"))));
+    silver(ctx, Source.USAGE_EVENTS)
+        .ifPresent(d -> frames.add(d.agg(max(col(IngestJob.EVENT_DATE)).as("d"))));
+    LocalDate today = LocalDate.now(ZoneOffset.UTC);
+    if (frames.isEmpty()) {
+      return today;
+    }
+    Dataset<Row> all = frames.get(0);
+    for (Dataset<Row> f : frames.subList(1, frames.size())) {
+      all = all.union(f);
+    }
+    Row last = all.agg(max(col("d"))).first();
+    if (last.isNullAt(0)) {
+      return today;
+    }
+    LocalDate day = last.getDate(0).toLocalDate();
+    return day.isAfter(today) ? today : day;
+  }
+
+  private static Optional<Latest> latest(Dataset<Row> kpi, LocalDate asOf) {
+    List<Row> rows =
+        kpi.filter(
+                col(KpiMonthly.SEGMENT)
+                    .equalTo(lit("ALL"))
+                    .and(col(KpiMonthly.MONTH).equalTo(lit(Date.valueOf(asOf.withDayOfMonth(1))))))
+            .select(
+                KpiMonthly.MONTH,
+                KpiMonthly.MRR,
+                KpiMonthly.NRR,
+                KpiMonthly.GRR,
+                KpiMonthly.LOGO_CHURN_RATE)
+            .collectAsList();
+    if (rows.isEmpty()) {
+      return Optional.empty();
+    }
+    Row r = rows.get(0);
+    return Optional.of(
+        new Latest(
+            r.getDate(0).toLocalDate(),
+            r.getDecimal(1),
+            r.isNullAt(2) ? null : r.getDouble(2),
+            r.isNullAt(3) ? null : r.getDouble(3),
+            r.isNullAt(4) ? null : r.getDouble(4)));
+  }
+
+  /** Overwrites the table at {@code path} with {@code rows} and returns it as written. */
+  private static Dataset<Row> write(
+      JobContext ctx, List<TableResult> tables, String name, String path, Dataset<Row> rows) {
+    long t0 = System.nanoTime();
+    DeltaWriter.overwrite(rows, path, List.of());
+    Dataset<Row> written = ctx.spark().read().format("delta").load(path);
+    long count = written.count();
+    double seconds = (System.nanoTime() - t0) / 1e9;
+    LOG.info(
+        "metrics {}: {} rows ({} s)", name, count, String.format(Locale.ROOT, "%.1f", seconds));
+    tables.add(new TableResult(name, path, count, seconds));
+    return written;
+  }
+
+  private static void skip(List<String> skipped, String table, String why) {
+    LOG.info("metrics {}: skipped ({}).", table, why);
+    skipped.add(table + " (" + why + ")");
+  }
+
+  private static String gold(String table) {
+    return "gold/" + table;
+  }
+
+  private static Optional<Dataset<Row>> silver(JobContext ctx, Source source) {
+    String path = ctx.lakehouse().silver(source.id());
+    if (!DeltaTable.isDeltaTable(ctx.spark(), path)) {
+      return Optional.empty();
+    }
+    return Optional.of(ctx.spark().read().format("delta").load(path));
+  }
+
+  private static Dataset<Row> silverOrEmpty(JobContext ctx, Source source) {
+    return silver(ctx, source)
+        .orElseGet(
+            () ->
+                ctx.spark()
+                    .createDataFrame(
+                        Collections.<Row>emptyList(), IngestJob.contractSchema(source)));
+  }
+
+  private static Entry entry(JobContext ctx, Timestamp started, String status, String message) {
+    return new Entry(
+        ctx.runId(),
+        ctx.command(),
+        null,
+        null,
+        started,
+        Timestamp.from(Instant.now()),
+        status,
+        message);
+  }
+}
