@@ -21,6 +21,7 @@ import static org.apache.spark.sql.functions.upper;
 import static org.apache.spark.sql.functions.when;
 
 import io.cslake.contract.FieldType;
+import io.cslake.transform.Columns;
 import java.math.BigDecimal;
 import java.time.LocalDate;
 import java.util.Locale;
@@ -101,7 +102,7 @@ public final class AccountMonthMrr {
     Column lineValue =
         coalesce(col("mrr"), col("amount").divide(col("billing_period_months"))).cast(MONEY);
     Column first = trunc(col(START_DATE), "month");
-    Column last = least(add_months(trunc(col(END_DATE), "month"), -1), Revenue.monthOf(asOf));
+    Column last = least(add_months(trunc(col(END_DATE), "month"), -1), Columns.monthOf(asOf));
     Dataset<Row> lines =
         subscriptions
             .select(
@@ -113,7 +114,7 @@ public final class AccountMonthMrr {
                 first.as("_first"),
                 last.as("_last"))
             .filter(col("_first").leq(col("_last")))
-            .withColumn(MONTH, explode(Revenue.months(col("_first"), col("_last"))))
+            .withColumn(MONTH, explode(Columns.months(col("_first"), col("_last"))))
             .drop("_first", "_last");
 
     Dataset<Row> needed =
@@ -140,7 +141,7 @@ public final class AccountMonthMrr {
     Column rate =
         when(col(CURRENCY).equalTo(lit(reporting)), lit(BigDecimal.ONE).cast(RATE_TYPE))
             .otherwise(col("_month_rate"));
-    return Revenue.join(lines, monthRates, "left", CURRENCY, MONTH)
+    return Columns.join(lines, monthRates, "left", CURRENCY, MONTH)
         .withColumn(RATE, rate)
         .withColumn(MRR, col(LOCAL_MRR).multiply(col(RATE)).cast(MONEY))
         .select(ACCOUNT_ID, MONTH, PRODUCT_ID, SEATS, CURRENCY, LOCAL_MRR, RATE, MRR);
@@ -176,7 +177,7 @@ public final class AccountMonthMrr {
             col(LOCAL_MRR).as("_prev_local"),
             col(RATE).as("_prev_rate"));
     Dataset<Row> fxByCurrency =
-        Revenue.join(byCurrency, previous, "inner", ACCOUNT_ID, CURRENCY, MONTH)
+        Columns.join(byCurrency, previous, "inner", ACCOUNT_ID, CURRENCY, MONTH)
             .select(
                 col(ACCOUNT_ID),
                 col(MONTH),
@@ -196,7 +197,7 @@ public final class AccountMonthMrr {
     Dataset<Row> heldBefore =
         products.select(col(ACCOUNT_ID), add_months(col(MONTH), 1).as(MONTH), col(PRODUCT_ID));
     Dataset<Row> newProducts =
-        Revenue.join(products, heldBefore, "left_anti", ACCOUNT_ID, MONTH, PRODUCT_ID)
+        Columns.join(products, heldBefore, "left_anti", ACCOUNT_ID, MONTH, PRODUCT_ID)
             .groupBy(ACCOUNT_ID, MONTH)
             .agg(sum(MRR).cast(MONEY).as(NEW_PRODUCT_MRR));
 
@@ -217,13 +218,13 @@ public final class AccountMonthMrr {
             .filter(col(MRR).gt(lit(0)))
             .groupBy(ACCOUNT_ID)
             .agg(min(MONTH).as("_first"), max(MONTH).as("_last"))
-            .withColumn("_end", least(add_months(col("_last"), 1), Revenue.monthOf(asOf)))
-            .select(col(ACCOUNT_ID), explode(Revenue.months(col("_first"), col("_end"))).as(MONTH));
+            .withColumn("_end", least(add_months(col("_last"), 1), Columns.monthOf(asOf)))
+            .select(col(ACCOUNT_ID), explode(Columns.months(col("_first"), col("_end"))).as(MONTH));
 
-    Dataset<Row> joined = Revenue.join(spine, mrrByMonth, "left", ACCOUNT_ID, MONTH);
-    joined = Revenue.join(joined, byMonth, "left", ACCOUNT_ID, MONTH);
-    joined = Revenue.join(joined, newProducts, "left", ACCOUNT_ID, MONTH);
-    joined = Revenue.join(joined, fxByMonth, "left", ACCOUNT_ID, MONTH);
+    Dataset<Row> joined = Columns.join(spine, mrrByMonth, "left", ACCOUNT_ID, MONTH);
+    joined = Columns.join(joined, byMonth, "left", ACCOUNT_ID, MONTH);
+    joined = Columns.join(joined, newProducts, "left", ACCOUNT_ID, MONTH);
+    joined = Columns.join(joined, fxByMonth, "left", ACCOUNT_ID, MONTH);
     Column zero = lit(BigDecimal.ZERO).cast(MONEY);
     return joined.select(
         col(ACCOUNT_ID),

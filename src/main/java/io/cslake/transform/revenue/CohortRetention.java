@@ -1,7 +1,7 @@
 package io.cslake.transform.revenue;
 
+import static io.cslake.transform.Columns.ratio;
 import static io.cslake.transform.revenue.Revenue.MONEY;
-import static io.cslake.transform.revenue.Revenue.ratio;
 import static org.apache.spark.sql.functions.coalesce;
 import static org.apache.spark.sql.functions.col;
 import static org.apache.spark.sql.functions.count;
@@ -15,6 +15,8 @@ import static org.apache.spark.sql.functions.to_date;
 import static org.apache.spark.sql.functions.trunc;
 import static org.apache.spark.sql.functions.when;
 
+import io.cslake.transform.Columns;
+import io.cslake.transform.Segments;
 import java.math.BigDecimal;
 import java.time.LocalDate;
 import org.apache.spark.sql.Column;
@@ -94,7 +96,7 @@ public final class CohortRetention {
     Dataset<Row> tagged =
         Segments.withAll(
                 Segments.tag(
-                    Revenue.join(activity, cohortOf, "inner", ACCOUNT_ID), Segments.of(accounts)))
+                    Columns.join(activity, cohortOf, "inner", ACCOUNT_ID), Segments.of(accounts)))
             .withColumn(
                 PERIOD, months_between(col(MONTH), col(COHORT_MONTH)).cast(DataTypes.IntegerType));
     Dataset<Row> byPeriod =
@@ -103,7 +105,7 @@ public final class CohortRetention {
             .agg(
                 count(when(col(ACTIVE), lit(1))).as(RETAINED),
                 sum(when(col(ACTIVE), col(AMOUNT))).cast(MONEY).as(REVENUE));
-    Column asOfMonth = Revenue.monthOf(asOf);
+    Column asOfMonth = Columns.monthOf(asOf);
     Dataset<Row> grid =
         byPeriod
             .filter(col(PERIOD).equalTo(lit(0)))
@@ -120,7 +122,7 @@ public final class CohortRetention {
                         lit(0),
                         months_between(asOfMonth, col(COHORT_MONTH)).cast(DataTypes.IntegerType))));
     Column zero = lit(BigDecimal.ZERO).cast(MONEY);
-    return Revenue.join(grid, byPeriod, "left", SEGMENT, COHORT_MONTH, PERIOD)
+    return Columns.join(grid, byPeriod, "left", SEGMENT, COHORT_MONTH, PERIOD)
         .select(
             lit(basis).as(BASIS),
             col(SEGMENT),

@@ -9,6 +9,7 @@ import static org.apache.spark.sql.functions.sum;
 import static org.apache.spark.sql.functions.to_date;
 import static org.apache.spark.sql.functions.when;
 
+import io.cslake.transform.Columns;
 import java.math.BigDecimal;
 import java.sql.Date;
 import java.time.LocalDate;
@@ -51,12 +52,12 @@ public final class HistoricalClv {
       Dataset<Row> subscription =
           accountMonths
               .get()
-              .filter(col(AccountMonthMrr.MONTH).leq(Revenue.monthOf(asOf)))
+              .filter(col(AccountMonthMrr.MONTH).leq(Columns.monthOf(asOf)))
               .groupBy(ACCOUNT_ID)
               .agg(
                   sum(AccountMonthMrr.MRR).cast(MONEY).as(SUBSCRIPTION_REVENUE),
                   count(when(col(AccountMonthMrr.MRR).gt(lit(0)), lit(1))).as(ACTIVE_MONTHS));
-      result = Revenue.join(result, subscription, "left", ACCOUNT_ID);
+      result = Columns.join(result, subscription, "left", ACCOUNT_ID);
     } else {
       result = result.withColumn(SUBSCRIPTION_REVENUE, zero).withColumn(ACTIVE_MONTHS, lit(0L));
     }
@@ -67,7 +68,7 @@ public final class HistoricalClv {
               .filter(to_date(col("ordered_at")).leq(lit(Date.valueOf(asOf))))
               .groupBy(ACCOUNT_ID)
               .agg(sum("amount").cast(MONEY).as(TRANSACTION_REVENUE));
-      result = Revenue.join(result, purchases, "left", ACCOUNT_ID);
+      result = Columns.join(result, purchases, "left", ACCOUNT_ID);
     } else {
       result = result.withColumn(TRANSACTION_REVENUE, zero);
     }

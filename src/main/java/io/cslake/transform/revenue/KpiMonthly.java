@@ -1,7 +1,7 @@
 package io.cslake.transform.revenue;
 
+import static io.cslake.transform.Columns.ratio;
 import static io.cslake.transform.revenue.Revenue.MONEY;
-import static io.cslake.transform.revenue.Revenue.ratio;
 import static org.apache.spark.sql.functions.add_months;
 import static org.apache.spark.sql.functions.avg;
 import static org.apache.spark.sql.functions.coalesce;
@@ -17,6 +17,8 @@ import static org.apache.spark.sql.functions.sum;
 import static org.apache.spark.sql.functions.trunc;
 import static org.apache.spark.sql.functions.when;
 
+import io.cslake.transform.Columns;
+import io.cslake.transform.Segments;
 import java.math.BigDecimal;
 import java.sql.Date;
 import java.time.LocalDate;
@@ -103,7 +105,7 @@ public final class KpiMonthly {
       LocalDate asOf) {
     Dataset<Row> segments = Segments.of(accounts);
     Dataset<Row> rows =
-        Revenue.join(
+        Columns.join(
             movements,
             accountMonths.select(
                 AccountMonthMrr.ACCOUNT_ID, AccountMonthMrr.MONTH, AccountMonthMrr.SEATS),
@@ -144,8 +146,8 @@ public final class KpiMonthly {
     // Every month from the first with revenue to the as-of month, for every segment seen.
     Dataset<Row> grid =
         rows.agg(min(MONTH).as("_first"))
-            .filter(col("_first").leq(Revenue.monthOf(asOf)))
-            .select(explode(Revenue.months(col("_first"), Revenue.monthOf(asOf))).as(MONTH))
+            .filter(col("_first").leq(Columns.monthOf(asOf)))
+            .select(explode(Columns.months(col("_first"), Columns.monthOf(asOf))).as(MONTH))
             .crossJoin(rows.select(SEGMENT).distinct());
     Column zero = lit(BigDecimal.ZERO).cast(MONEY);
     List<String> money =
@@ -173,10 +175,10 @@ public final class KpiMonthly {
     filled.add(coalesce(col(SEATS), lit(0L)).as(SEATS));
     filled.add(col(SEATED_MRR));
     Dataset<Row> kpi =
-        Revenue.join(grid, sums, "left", MONTH, SEGMENT).select(filled.toArray(Column[]::new));
-    kpi = Revenue.join(kpi, nrrTrailing12(accountMonths, segments, asOf), "left", MONTH, SEGMENT);
+        Columns.join(grid, sums, "left", MONTH, SEGMENT).select(filled.toArray(Column[]::new));
+    kpi = Columns.join(kpi, nrrTrailing12(accountMonths, segments, asOf), "left", MONTH, SEGMENT);
     kpi =
-        Revenue.join(
+        Columns.join(
             kpi, renewals(subscriptions, segments, settings, asOf), "left", MONTH, SEGMENT);
 
     // One projection for every rate (a chain of withColumn calls re-analyses the plan each time).
@@ -253,14 +255,14 @@ public final class KpiMonthly {
                 col(AccountMonthMrr.ACCOUNT_ID),
                 add_months(col(AccountMonthMrr.MONTH), 12).as(MONTH),
                 col(AccountMonthMrr.MRR).as("_base_mrr"))
-            .filter(col(MONTH).leq(Revenue.monthOf(asOf)));
+            .filter(col(MONTH).leq(Columns.monthOf(asOf)));
     Dataset<Row> later =
         accountMonths.select(
             col(AccountMonthMrr.ACCOUNT_ID),
             col(AccountMonthMrr.MONTH).as(MONTH),
             col(AccountMonthMrr.MRR).as("_later_mrr"));
     Dataset<Row> joined =
-        Revenue.join(base, later, "left", AccountMonthMrr.ACCOUNT_ID, MONTH)
+        Columns.join(base, later, "left", AccountMonthMrr.ACCOUNT_ID, MONTH)
             .withColumnRenamed(AccountMonthMrr.ACCOUNT_ID, MrrMovements.ACCOUNT_ID);
     return Segments.withAll(Segments.tag(joined, segments))
         .groupBy(MONTH, SEGMENT)

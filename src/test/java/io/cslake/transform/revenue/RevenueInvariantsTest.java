@@ -12,6 +12,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.cslake.Frames;
 import io.cslake.SparkTestBase;
 import io.cslake.contract.Source;
+import io.cslake.transform.Columns;
 import java.math.BigDecimal;
 import java.math.RoundingMode;
 import java.sql.Date;
@@ -166,7 +167,7 @@ class RevenueInvariantsTest extends SparkTestBase {
             .filter(col(AccountMonthMrr.MONTH).equalTo(lit(Date.valueOf("2024-12-01"))))
             .select(col(AccountMonthMrr.ACCOUNT_ID), col(AccountMonthMrr.MRR));
     assertThat(
-            Revenue.join(perAccount, lastMrr, "left", AccountMonthMrr.ACCOUNT_ID)
+            Columns.join(perAccount, lastMrr, "left", AccountMonthMrr.ACCOUNT_ID)
                 .filter(col("moved").notEqual(coalesce(col(AccountMonthMrr.MRR), lit(0))))
                 .count())
         .isZero();
@@ -182,8 +183,8 @@ class RevenueInvariantsTest extends SparkTestBase {
             .groupBy(MrrMovements.MONTH)
             .agg(sum(col(MrrMovements.AMOUNT).plus(col(MrrMovements.FX_AMOUNT))).as("moved"));
     Dataset<Row> joined =
-        Revenue.join(
-            Revenue.join(company, before, "left", AccountMonthMrr.MONTH),
+        Columns.join(
+            Columns.join(company, before, "left", AccountMonthMrr.MONTH),
             moved,
             "left",
             AccountMonthMrr.MONTH);
