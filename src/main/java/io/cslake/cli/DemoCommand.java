@@ -12,11 +12,14 @@ import io.cslake.generate.GeneratorParams;
 import io.cslake.job.GenerateJob;
 import io.cslake.job.IngestJob;
 import io.cslake.job.JobContext;
+import io.cslake.job.MetricsJob;
 import io.cslake.job.SparkSessions;
 import io.cslake.table.Lakehouse;
 import io.delta.tables.DeltaTable;
 import java.io.IOException;
 import java.io.PrintWriter;
+import java.math.BigDecimal;
+import java.math.RoundingMode;
 import java.util.List;
 import java.util.Locale;
 import java.util.Set;
@@ -80,7 +83,19 @@ final class DemoCommand implements Callable<Integer> {
     JobContext ctx = JobContext.create(spark, config, "ingest");
     IngestJob.Report report = IngestJob.run(ctx);
     IngestCommand.print(out, report, ctx);
-    summary(out, spark, ctx.lakehouse(), report, sample, generated, (System.nanoTime() - t0) / 1e9);
+    JobContext metricsCtx = JobContext.create(spark, config, "metrics");
+    MetricsJob.Report metrics = MetricsJob.run(metricsCtx);
+    MetricsCommand.print(out, metrics, metricsCtx);
+    summary(
+        out,
+        spark,
+        ctx.lakehouse(),
+        report,
+        metrics,
+        config.reportingCurrency(),
+        sample,
+        generated,
+        (System.nanoTime() - t0) / 1e9);
     return 0;
   }
 
@@ -114,30 +129,34 @@ final class DemoCommand implements Callable<Integer> {
       SparkSession spark,
       Lakehouse lakehouse,
       IngestJob.Report report,
+      MetricsJob.Report metrics,
+      String currency,
       String sample,
       boolean generated,
       double seconds) {
     out.println();
     out.printf(
         Locale.ROOT,
-        "cslake demo: %s sample %s, lakehouse %s (as of %s), %.0f s%n",
-        generated ? "generated" : "used the",
+        "cslake demo: %s sample %s, data up to %s, %.0f s%n",
+        generated ? "generated the" : "used the",
         sample,
-        lakehouse.root(),
-        report.asOf(),
+        metrics.asOf(),
         seconds);
-    out.println("Tables written:");
+    out.println("Tables written under " + lakehouse.root() + ":");
     for (IngestJob.SourceResult r : report.sources()) {
-      String path = lakehouse.silver(r.source().id());
-      out.printf(Locale.ROOT, "  %-40s %,12d rows%n", path, rows(spark, path));
+      String name = "silver/" + r.source().id();
+      out.printf(
+          Locale.ROOT,
+          "  %-28s %,12d rows%n",
+          name,
+          rows(spark, lakehouse.silver(r.source().id())));
+    }
+    for (MetricsJob.TableResult t : metrics.tables()) {
+      out.printf(Locale.ROOT, "  %-28s %,12d rows%n", t.name(), t.rows());
     }
     out.printf(
-        Locale.ROOT,
-        "  %-40s %,12d rows%n",
-        lakehouse.quarantine(),
-        rows(spark, lakehouse.quarantine()));
-    out.printf(
-        Locale.ROOT, "  %-40s %,12d rows%n", lakehouse.runs(), rows(spark, lakehouse.runs()));
+        Locale.ROOT, "  %-28s %,12d rows%n", "_quarantine", rows(spark, lakehouse.quarantine()));
+    out.printf(Locale.ROOT, "  %-28s %,12d rows%n", "_runs", rows(spark, lakehouse.runs()));
     out.println("Headline:");
     List<Row> segments =
         spark
@@ -182,7 +201,18 @@ final class DemoCommand implements Callable<Integer> {
     long quarantined = report.sources().stream().mapToLong(r -> r.counts().quarantined()).sum();
     long read = report.sources().stream().mapToLong(r -> r.counts().read()).sum();
     out.printf(Locale.ROOT, "  input rows: %,d read, %,d quarantined%n", read, quarantined);
-    out.println("Not available yet: metrics, features, train, score, clv.");
+    metrics
+        .latest()
+        .ifPresent(
+            l ->
+                out.printf(
+                    Locale.ROOT,
+                    "  %s: MRR %s %s, ARR %s%n",
+                    l.month().toString().substring(0, 7),
+                    l.mrr().setScale(0, RoundingMode.HALF_UP).toPlainString(),
+                    currency,
+                    l.mrr().multiply(BigDecimal.valueOf(12)).setScale(0, RoundingMode.HALF_UP)));
+    out.println("Not available yet: features, train, score, clv (issues in progress).");
     out.flush();
   }
 

@@ -1,0 +1,161 @@
+package io.cslake.cli;
+
+import static org.apache.spark.sql.functions.col;
+import static org.apache.spark.sql.functions.lit;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.cslake.CslakeException;
+import io.cslake.SparkTestBase;
+import io.cslake.TestConfigs;
+import io.cslake.config.CslakeConfig;
+import io.cslake.contract.Source;
+import io.cslake.generate.GeneratorParams;
+import io.cslake.job.GenerateJob;
+import io.cslake.table.Lakehouse;
+import io.cslake.table.RunsTable;
+import java.math.BigDecimal;
+import java.math.RoundingMode;
+import java.nio.file.Path;
+import java.time.LocalDate;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import org.apache.spark.sql.Row;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/**
+ * {@code cslake demo} on an existing generated dataset: it ingests every source untouched (nothing
+ * quarantined, nothing lost), computes the metrics and prints what it wrote.
+ */
+class DemoCommandTest extends SparkTestBase {
+  static Path data;
+  static Map<String, Long> generated;
+
+  @BeforeAll
+  static void generate() {
+    data = newDir("generated");
+    GeneratorParams params =
+        new GeneratorParams(
+            80,
+            14,
+            LocalDate.of(2024, 11, 1),
+            11,
+            0.02,
+            GeneratorParams.Format.PARQUET,
+            data.toString(),
+            Set.of());
+    generated = GenerateJob.run(spark, params);
+  }
+
+  static List<String> sourcePaths() {
+    List<String> sets = new ArrayList<>();
+    for (Source source : Source.values()) {
+      sets.add("cslake.sources." + source.id() + ".path=" + data.resolve(source.id()));
+    }
+    return sets;
+  }
+
+  @Test
+  void demoOnAnExistingDatasetIngestsComputesMetricsAndSummarises() {
+    Path lake = newDir("demo-lake");
+    List<String> args = new ArrayList<>(List.of("demo", "--set", "cslake.lakehouse=" + lake));
+    for (String set : sourcePaths()) {
+      args.add("--set");
+      args.add(set);
+    }
+    args.add("--set");
+    args.add("cslake.spark.shuffle-partitions=2");
+    args.add("--set");
+    args.add("cslake.spark.master=local[2]");
+
+    MainTest.Result result = MainTest.run(args.toArray(String[]::new));
+
+    assertThat(result.exitCode()).as(result.err()).isZero();
+    Lakehouse lakehouse = new Lakehouse(lake.toString());
+    assertThat(result.out())
+        .as("the existing dataset is used, not regenerated")
+        .contains("used the sample " + data)
+        .doesNotContain("Generating");
+    assertThat(result.out()).contains("Tables written under " + lakehouse.root());
+    long read = 0;
+    for (Source source : Source.values()) {
+      assertThat(result.out())
+          .containsPattern(
+              "silver/"
+                  + source.id()
+                  + " +"
+                  + String.format(java.util.Locale.ROOT, "%,d", generated.get(source.id()))
+                  + " rows");
+      read += generated.get(source.id());
+    }
+    for (String gold : List.of("mrr_movements", "kpi_monthly", "cohort_retention", "clv")) {
+      assertThat(result.out()).containsPattern("gold/" + gold + " +[0-9,]+ rows");
+    }
+    assertThat(result.out())
+        .contains(String.format(java.util.Locale.ROOT, "input rows: %,d read, 0 quarantined", read))
+        .contains(
+            String.format(java.util.Locale.ROOT, "accounts: %,d (", generated.get("accounts")));
+
+    // Every generated row passed ingest untouched: nothing quarantined, nothing lost.
+    Map<String, Row> runs = new java.util.HashMap<>();
+    for (Row r :
+        spark
+            .read()
+            .format("delta")
+            .load(lakehouse.runs())
+            .filter(col(RunsTable.COMMAND).equalTo(lit("ingest")))
+            .filter(col(RunsTable.SOURCE).isNotNull())
+            .collectAsList()) {
+      runs.put(r.getAs(RunsTable.SOURCE), r);
+    }
+    assertThat(runs).hasSize(Source.values().length);
+    for (Source source : Source.values()) {
+      Row r = runs.get(source.id());
+      long rows = generated.get(source.id());
+      assertThat(rows).as(source.id() + " is not empty").isPositive();
+      assertThat((long) r.getAs(RunsTable.ROWS_READ)).as(source.id() + " read").isEqualTo(rows);
+      assertThat((long) r.getAs(RunsTable.ROWS_ACCEPTED))
+          .as(source.id() + " accepted")
+          .isEqualTo(rows);
+      assertThat((long) r.getAs(RunsTable.ROWS_QUARANTINED)).as(source.id()).isZero();
+      assertThat((long) r.getAs(RunsTable.ROWS_DUPLICATE)).as(source.id()).isZero();
+    }
+
+    // The headline month is the last month of kpi_monthly, with that month's company MRR.
+    Row last =
+        spark
+            .read()
+            .format("delta")
+            .load(lakehouse.gold("kpi_monthly"))
+            .filter(col("segment").equalTo(lit("ALL")))
+            .orderBy(col("month").desc())
+            .first();
+    BigDecimal mrr = last.getAs("mrr");
+    assertThat(mrr.signum()).isPositive();
+    assertThat(result.out())
+        .contains(
+            last.getAs("month").toString().substring(0, 7)
+                + ": MRR "
+                + mrr.setScale(0, RoundingMode.HALF_UP).toPlainString()
+                + " USD");
+  }
+
+  @Test
+  void theDemoNeedsAGeneratedLayout() {
+    assertThatThrownBy(() -> DemoCommand.sampleFolder(TestConfigs.of(newDir("no-sources"))))
+        .isInstanceOf(CslakeException.class)
+        .hasMessageContaining("cslake.sources.accounts.path is not set");
+    CslakeConfig foreign =
+        TestConfigs.of(newDir("foreign"), "cslake.sources.accounts.path=/data/crm/customers");
+    assertThatThrownBy(() -> DemoCommand.sampleFolder(foreign))
+        .isInstanceOf(CslakeException.class)
+        .hasMessageContaining("/data/crm/customers")
+        .hasMessageContaining("<folder>/accounts");
+    CslakeConfig sample =
+        TestConfigs.of(newDir("sample"), "cslake.sources.accounts.path=/x/sample/accounts");
+    assertThat(DemoCommand.sampleFolder(sample)).isEqualTo("/x/sample");
+  }
+}
