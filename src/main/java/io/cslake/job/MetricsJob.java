@@ -325,8 +325,9 @@ public final class MetricsJob {
         .ifPresent(d -> frames.add(d.agg(max(to_date(col("churned_at"))).as("d"))));
     silver(ctx, Source.INVOICES)
         .ifPresent(d -> frames.add(d.agg(max(to_date(col("issued_at"))).as("d"))));
-    silver(ctx, Source.USAGE_EVENTS)
-        .ifPresent(d -> frames.add(d.agg(max(col(IngestJob.EVENT_DATE)).as("d"))));
+    // Usage dates from the small account rollup: nothing after ingest rescans usage events.
+    silver(ctx, AccountUsageDaily.TABLE)
+        .ifPresent(d -> frames.add(d.agg(max(col(AccountUsageDaily.EVENT_DATE)).as("d"))));
     LocalDate today = LocalDate.now(ZoneOffset.UTC);
     if (frames.isEmpty()) {
       return today;
