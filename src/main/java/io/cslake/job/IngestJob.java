@@ -276,6 +276,7 @@ public final class IngestJob {
    * read once; the account rollup is built from the user rollup just written.
    */
   private static void rollUp(JobContext ctx, Dataset<Row> good, Optional<LocalDate> window) {
+    long t0 = System.nanoTime();
     EngagementRules rules = engagementRules(ctx.config());
     String userPath = ctx.lakehouse().silver(UserActivityDaily.TABLE);
     write(UserActivityDaily.compute(good, rules), userPath, window, List.of(EVENT_DATE));
@@ -288,6 +289,12 @@ public final class IngestJob {
         ctx.lakehouse().silver(AccountUsageDaily.TABLE),
         window,
         List.of());
+    LOG.info(
+        "ingest {} and {}: {} ({} s)",
+        UserActivityDaily.TABLE,
+        AccountUsageDaily.TABLE,
+        window.map(w -> "dates from " + w + " replaced").orElse("rebuilt from every date"),
+        String.format(Locale.ROOT, "%.1f", (System.nanoTime() - t0) / 1e9));
   }
 
   /** The engagement definitions of {@code cslake.engagement}. */

@@ -98,9 +98,10 @@ public final class AccountEngagement {
       Dataset<Row> subscriptions,
       Dataset<Row> milestones,
       EngagementRules rules) {
+    // The hint must sit directly under the joins: distinct() above it would hide it.
     Dataset<Row> dates =
-        broadcast(asOfDates.select(col(AS_OF_DATE).cast(DataTypes.DateType).as(AS_OF_DATE)))
-            .distinct();
+        broadcast(
+            asOfDates.select(col(AS_OF_DATE).cast(DataTypes.DateType).as(AS_OF_DATE)).distinct());
     Column asOf = col(AS_OF_DATE);
     Dataset<Row> base =
         accounts

@@ -19,6 +19,7 @@ import io.cslake.transform.Segments;
 import java.sql.Date;
 import java.time.LocalDate;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -152,6 +153,6 @@ public final class EngagementMonthly {
     columns.put(LOGINS, DataTypes.LongType);
     columns.put(MINUTES, DataTypes.DoubleType);
     columns.put(DAU_MAU_3M, DataTypes.DoubleType);
-    return java.util.Collections.unmodifiableMap(columns);
+    return Collections.unmodifiableMap(columns);
   }
 }

@@ -11,12 +11,14 @@ import io.cslake.SparkTestBase;
 import io.cslake.contract.Source;
 import java.sql.Date;
 import java.time.LocalDate;
+import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
+import org.apache.spark.sql.RowFactory;
 import org.apache.spark.sql.types.DataTypes;
 import org.apache.spark.sql.types.StructType;
 import org.junit.jupiter.api.BeforeAll;
@@ -55,10 +57,7 @@ class EngagementGoldenTest extends SparkTestBase {
 
   static Dataset<Row> dates(String... days) {
     StructType schema = new StructType().add(AccountEngagement.AS_OF_DATE, DataTypes.DateType);
-    List<Row> rows =
-        java.util.Arrays.stream(days)
-            .map(d -> org.apache.spark.sql.RowFactory.create(Date.valueOf(d)))
-            .toList();
+    List<Row> rows = Arrays.stream(days).map(d -> RowFactory.create(Date.valueOf(d))).toList();
     return spark.createDataFrame(rows, schema);
   }
 
