@@ -10,6 +10,7 @@ import com.typesafe.config.ConfigUtil;
 import com.typesafe.config.ConfigValue;
 import com.typesafe.config.ConfigValueType;
 import io.cslake.CslakeException;
+import io.cslake.config.CslakeConfig.EngagementSettings;
 import io.cslake.config.CslakeConfig.IngestSettings;
 import io.cslake.config.CslakeConfig.MetricsSettings;
 import io.cslake.config.CslakeConfig.SparkSettings;
@@ -422,11 +423,20 @@ public final class ConfigLoader {
     MetricsSettings metrics =
         new MetricsSettings(margin, c.child("metrics").integer("renewal-grace-days", 0));
 
+    Keys ec = c.child("engagement");
+    EngagementSettings engagement =
+        new EngagementSettings(
+            ec.names("active-event-types"),
+            ec.names("login-event-types"),
+            ec.names("features"),
+            ec.optionalString("key-feature").filter(s -> !s.isEmpty()));
+
     Map<Source, SourceConfig> sources = new EnumMap<>(Source.class);
     for (Source source : Source.values()) {
       sources.put(source, source(source, c.child("sources").child(source.id())));
     }
-    return new CslakeConfig(lakehouse, currency, asOf, spark, ingest, metrics, sources, origins);
+    return new CslakeConfig(
+        lakehouse, currency, asOf, spark, ingest, metrics, engagement, sources, origins);
   }
 
   private static SourceConfig source(Source source, Keys c) {
@@ -503,6 +513,21 @@ public final class ConfigLoader {
       } catch (DateTimeParseException e) {
         throw invalid(key, "a date YYYY-MM-DD");
       }
+    }
+
+    /** A list of names: each trimmed and non-blank, duplicates dropped, order kept. */
+    List<String> names(String key) {
+      List<String> names = new ArrayList<>();
+      for (String name : config.getStringList(key)) {
+        String trimmed = name.trim();
+        if (trimmed.isEmpty()) {
+          throw invalid(key, "a list of non-empty names");
+        }
+        if (!names.contains(trimmed)) {
+          names.add(trimmed);
+        }
+      }
+      return names;
     }
 
     double number(String key) {

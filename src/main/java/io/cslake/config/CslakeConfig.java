@@ -3,6 +3,7 @@ package io.cslake.config;
 import io.cslake.contract.Source;
 import java.time.LocalDate;
 import java.util.EnumMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 
@@ -16,6 +17,7 @@ import java.util.Optional;
  * @param spark Spark session settings
  * @param ingest ingest settings
  * @param metrics revenue metric settings
+ * @param engagement engagement settings (SPEC §5.5)
  * @param sources every contract source, present or not
  * @param origins where the configuration came from, for messages
  */
@@ -26,6 +28,7 @@ public record CslakeConfig(
     SparkSettings spark,
     IngestSettings ingest,
     MetricsSettings metrics,
+    EngagementSettings engagement,
     Map<Source, SourceConfig> sources,
     String origins) {
 
@@ -40,7 +43,15 @@ public record CslakeConfig(
   /** A copy with another as-of date. */
   public CslakeConfig withAsOf(LocalDate date) {
     return new CslakeConfig(
-        lakehouse, reportingCurrency, Optional.of(date), spark, ingest, metrics, sources, origins);
+        lakehouse,
+        reportingCurrency,
+        Optional.of(date),
+        spark,
+        ingest,
+        metrics,
+        engagement,
+        sources,
+        origins);
   }
 
   /**
@@ -72,4 +83,25 @@ public record CslakeConfig(
    *     within which a following line renews it
    */
   public record MetricsSettings(double grossMargin, int renewalGraceDays) {}
+
+  /**
+   * Engagement settings (SPEC §5.5), {@code cslake.engagement}.
+   *
+   * @param activeEventTypes event types that make a user active; empty = every event type
+   * @param loginEventTypes event types counted as logins
+   * @param features the feature catalogue; empty = the features seen in the data
+   * @param keyFeature the feature whose first use marks first value when no {@code first_value}
+   *     milestone is recorded; empty = milestones only
+   */
+  public record EngagementSettings(
+      List<String> activeEventTypes,
+      List<String> loginEventTypes,
+      List<String> features,
+      Optional<String> keyFeature) {
+    public EngagementSettings {
+      activeEventTypes = List.copyOf(activeEventTypes);
+      loginEventTypes = List.copyOf(loginEventTypes);
+      features = List.copyOf(features);
+    }
+  }
 }

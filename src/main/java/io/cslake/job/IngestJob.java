@@ -20,6 +20,9 @@ import io.cslake.table.RunsTable.Entry;
 import io.cslake.table.SourceReader;
 import io.cslake.table.WatermarkTable;
 import io.cslake.transform.Validation;
+import io.cslake.transform.engagement.AccountUsageDaily;
+import io.cslake.transform.engagement.EngagementRules;
+import io.cslake.transform.engagement.UserActivityDaily;
 import io.delta.tables.DeltaTable;
 import java.sql.Timestamp;
 import java.time.Instant;
@@ -47,8 +50,9 @@ import org.slf4j.LoggerFactory;
  * then validates each source row by row, writes the good rows to {@code silver/<source>} and the
  * others to {@code _quarantine}, and records the row accounting of every source in {@code _runs}.
  * Usage events are ingested incrementally by event date: only the dates after the last one
- * ingested, plus a lookback for late events. Re-running with the same input leaves every table's
- * content as it was.
+ * ingested, plus a lookback for late events; the same dates of the daily usage rollups ({@code
+ * silver/user_activity_daily}, {@code silver/account_usage_daily}) are rebuilt from them in the
+ * same pass. Re-running with the same input leaves every table's content as it was.
  */
 public final class IngestJob {
   private static final Logger LOG = LoggerFactory.getLogger(IngestJob.class);
@@ -239,12 +243,8 @@ public final class IngestJob {
         Dataset<Row> good = Validation.accepted(classified, plan.mapping());
         if (usage) {
           good = good.withColumn(EVENT_DATE, to_date(col("event_time")));
-          if (window.isPresent()) {
-            DeltaWriter.replace(
-                good, silver, col(EVENT_DATE).geq(lit(window.get())), List.of(EVENT_DATE));
-          } else {
-            DeltaWriter.overwrite(good, silver, List.of(EVENT_DATE));
-          }
+          write(good, silver, window, List.of(EVENT_DATE));
+          rollUp(ctx, good, window);
           if (lastDate != null) {
             WatermarkTable.advance(spark, ctx.lakehouse(), source.id(), lastDate);
           }
@@ -269,11 +269,61 @@ public final class IngestJob {
     }
   }
 
-  /** The first usage date to re-read, or empty for a full read (no silver yet). */
+  /**
+   * Rolls the accepted usage events of the re-read dates up to {@code silver/user_activity_daily}
+   * and {@code silver/account_usage_daily}, replacing the same dates (everything on a full read).
+   * The events come from the persisted frame just written to silver, so each day of raw events is
+   * read once; the account rollup is built from the user rollup just written.
+   */
+  private static void rollUp(JobContext ctx, Dataset<Row> good, Optional<LocalDate> window) {
+    long t0 = System.nanoTime();
+    EngagementRules rules = engagementRules(ctx.config());
+    String userPath = ctx.lakehouse().silver(UserActivityDaily.TABLE);
+    write(UserActivityDaily.compute(good, rules), userPath, window, List.of(EVENT_DATE));
+    Dataset<Row> userDays = ctx.spark().read().format("delta").load(userPath);
+    if (window.isPresent()) {
+      userDays = userDays.filter(col(EVENT_DATE).geq(lit(window.get())));
+    }
+    write(
+        AccountUsageDaily.compute(userDays),
+        ctx.lakehouse().silver(AccountUsageDaily.TABLE),
+        window,
+        List.of());
+    LOG.info(
+        "ingest {} and {}: {} ({} s)",
+        UserActivityDaily.TABLE,
+        AccountUsageDaily.TABLE,
+        window.map(w -> "dates from " + w + " replaced").orElse("rebuilt from every date"),
+        String.format(Locale.ROOT, "%.1f", (System.nanoTime() - t0) / 1e9));
+  }
+
+  /** The engagement definitions of {@code cslake.engagement}. */
+  static EngagementRules engagementRules(CslakeConfig config) {
+    CslakeConfig.EngagementSettings e = config.engagement();
+    return new EngagementRules(
+        e.activeEventTypes(), e.loginEventTypes(), e.features(), e.keyFeature());
+  }
+
+  /** Replaces the dates from {@code window} on, or the whole table when there is no window. */
+  private static void write(
+      Dataset<Row> rows, String path, Optional<LocalDate> window, List<String> partitionBy) {
+    if (window.isPresent()) {
+      DeltaWriter.replace(rows, path, col(EVENT_DATE).geq(lit(window.get())), partitionBy);
+    } else {
+      DeltaWriter.overwrite(rows, path, partitionBy);
+    }
+  }
+
+  /**
+   * The first usage date to re-read, or empty for a full read: no silver usage events yet, or no
+   * rollups (a lakehouse from before them), or no watermark.
+   */
   private static Optional<LocalDate> usageWindow(JobContext ctx) {
-    String silver = ctx.lakehouse().silver(Source.USAGE_EVENTS.id());
-    if (!DeltaTable.isDeltaTable(ctx.spark(), silver)) {
-      return Optional.empty();
+    for (String table :
+        List.of(Source.USAGE_EVENTS.id(), UserActivityDaily.TABLE, AccountUsageDaily.TABLE)) {
+      if (!DeltaTable.isDeltaTable(ctx.spark(), ctx.lakehouse().silver(table))) {
+        return Optional.empty();
+      }
     }
     return WatermarkTable.lastDate(ctx.spark(), ctx.lakehouse(), Source.USAGE_EVENTS.id())
         .map(d -> d.minusDays(ctx.config().ingest().usageLookbackDays()));

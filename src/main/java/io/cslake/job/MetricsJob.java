@@ -11,6 +11,12 @@ import io.cslake.contract.Source;
 import io.cslake.table.DeltaWriter;
 import io.cslake.table.RunsTable;
 import io.cslake.table.RunsTable.Entry;
+import io.cslake.transform.engagement.AccountEngagement;
+import io.cslake.transform.engagement.AccountUsageDaily;
+import io.cslake.transform.engagement.EngagementMonthly;
+import io.cslake.transform.engagement.EngagementRules;
+import io.cslake.transform.engagement.FeatureAdoptionMonthly;
+import io.cslake.transform.engagement.UserActivityDaily;
 import io.cslake.transform.revenue.AccountMonthMrr;
 import io.cslake.transform.revenue.ChurnReasonsMonthly;
 import io.cslake.transform.revenue.CohortRetention;
@@ -30,6 +36,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
 import java.util.stream.Collectors;
+import org.apache.spark.sql.Column;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
@@ -37,12 +44,15 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * {@code metrics} (SPEC §5.1–5.4, historical CLV of §5.6): reads silver only and writes {@code
- * silver/account_month_mrr} and the gold tables {@code mrr_movements}, {@code kpi_monthly}, {@code
- * churn_reasons_monthly}, {@code cohort_retention} and {@code clv}, each by one Delta overwrite
- * (atomic; a re-run with the same silver and as-of date writes the same content). A table whose
- * source is absent is skipped with one log line: without subscriptions only the transaction cohorts
- * and the CLV are written.
+ * {@code metrics} (SPEC §5.1–5.5, historical CLV of §5.6): reads silver only and writes {@code
+ * silver/account_month_mrr} and the gold tables {@code mrr_movements}, {@code kpi_monthly} (with
+ * the monthly engagement columns), {@code churn_reasons_monthly}, {@code cohort_retention}, {@code
+ * feature_adoption_monthly} and {@code clv}, each by one Delta overwrite, and {@code
+ * account_engagement} by replacing the as-of date's partition (atomic; a re-run with the same
+ * silver and as-of date writes the same content). Usage is read from the daily rollups only, never
+ * from silver usage events. A table whose source is absent is skipped with one log line: without
+ * subscriptions only the transaction cohorts, the engagement tables and the CLV are written;
+ * without usage rollups the engagement columns of {@code kpi_monthly} are null.
  *
  * <p>The as-of date is {@code --as-of}, or else the last day with data in silver: the latest of
  * subscription start dates, transaction, churn event and invoice dates and usage event dates, never
@@ -123,6 +133,12 @@ public final class MetricsJob {
 
     List<TableResult> tables = new ArrayList<>();
     List<String> skipped = new ArrayList<>();
+    Optional<Dataset<Row>> userDays = silver(ctx, UserActivityDaily.TABLE);
+    Optional<Dataset<Row>> accountDays = silver(ctx, AccountUsageDaily.TABLE);
+    if (userDays.isEmpty() || accountDays.isEmpty()) {
+      userDays = Optional.empty();
+      accountDays = Optional.empty();
+    }
     Optional<Dataset<Row>> accountMonths = Optional.empty();
     Optional<Latest> latest = Optional.empty();
     List<Dataset<Row>> cohorts = new ArrayList<>();
@@ -153,13 +169,24 @@ public final class MetricsJob {
       KpiMonthly.Settings settings =
           new KpiMonthly.Settings(
               config.metrics().grossMargin(), config.metrics().renewalGraceDays());
+      Optional<Dataset<Row>> engagementMonthly =
+          userDays.map(days -> EngagementMonthly.compute(days, accounts, asOf));
+      if (userDays.isEmpty()) {
+        LOG.info(
+            "metrics {}: engagement columns null (no silver {}; configure usage_events and run"
+                + " 'cslake ingest').",
+            gold(KpiMonthly.TABLE),
+            UserActivityDaily.TABLE);
+      }
       Dataset<Row> kpi =
           write(
               ctx,
               tables,
               gold(KpiMonthly.TABLE),
               ctx.lakehouse().gold(KpiMonthly.TABLE),
-              KpiMonthly.compute(movements, am, accounts, subs, settings, asOf));
+              EngagementMonthly.joinKpi(
+                  KpiMonthly.compute(movements, am, accounts, subs, settings, asOf),
+                  engagementMonthly));
       write(
           ctx,
           tables,
@@ -194,6 +221,14 @@ public final class MetricsJob {
         gold(CohortRetention.TABLE),
         ctx.lakehouse().gold(CohortRetention.TABLE),
         allCohorts);
+    if (userDays.isPresent()) {
+      engagement(ctx, tables, accounts, userDays.get(), accountDays.get(), asOf);
+    } else {
+      for (String table :
+          List.of(gold(AccountEngagement.TABLE), gold(FeatureAdoptionMonthly.TABLE))) {
+        skip(skipped, table, "no silver " + UserActivityDaily.TABLE + " (usage events)");
+      }
+    }
     write(
         ctx,
         tables,
@@ -201,6 +236,50 @@ public final class MetricsJob {
         ctx.lakehouse().gold(HistoricalClv.TABLE),
         HistoricalClv.compute(accounts, accountMonths, transactions, asOf));
     return new Report(ctx.runId(), asOf, tables, skipped, latest);
+  }
+
+  /**
+   * Writes {@code account_engagement} for the as-of date (replacing that date only) and {@code
+   * feature_adoption_monthly} (overwrite), from the usage rollups.
+   */
+  private static void engagement(
+      JobContext ctx,
+      List<TableResult> tables,
+      Dataset<Row> accounts,
+      Dataset<Row> userDays,
+      Dataset<Row> accountDays,
+      LocalDate asOf) {
+    EngagementRules rules = IngestJob.engagementRules(ctx.config());
+    Dataset<Row> asOfDates =
+        ctx.spark().range(1).select(lit(Date.valueOf(asOf)).as(AccountEngagement.AS_OF_DATE));
+    Dataset<Row> rows =
+        AccountEngagement.compute(
+            asOfDates,
+            accounts,
+            userDays,
+            accountDays,
+            silverOrEmpty(ctx, Source.SUBSCRIPTIONS),
+            silverOrEmpty(ctx, Source.MILESTONES),
+            rules);
+    long t0 = System.nanoTime();
+    String path = ctx.lakehouse().gold(AccountEngagement.TABLE);
+    Column scope = col(AccountEngagement.AS_OF_DATE).equalTo(lit(Date.valueOf(asOf)));
+    DeltaWriter.replace(rows, path, scope, List.of(AccountEngagement.AS_OF_DATE));
+    long count = ctx.spark().read().format("delta").load(path).filter(scope).count();
+    double seconds = (System.nanoTime() - t0) / 1e9;
+    LOG.info(
+        "metrics {} as of {}: {} rows ({} s)",
+        gold(AccountEngagement.TABLE),
+        asOf,
+        count,
+        String.format(Locale.ROOT, "%.1f", seconds));
+    tables.add(new TableResult(gold(AccountEngagement.TABLE), path, count, seconds));
+    write(
+        ctx,
+        tables,
+        gold(FeatureAdoptionMonthly.TABLE),
+        ctx.lakehouse().gold(FeatureAdoptionMonthly.TABLE),
+        FeatureAdoptionMonthly.compute(userDays, accounts, rules, asOf));
   }
 
   /**
@@ -246,8 +325,9 @@ public final class MetricsJob {
         .ifPresent(d -> frames.add(d.agg(max(to_date(col("churned_at"))).as("d"))));
     silver(ctx, Source.INVOICES)
         .ifPresent(d -> frames.add(d.agg(max(to_date(col("issued_at"))).as("d"))));
-    silver(ctx, Source.USAGE_EVENTS)
-        .ifPresent(d -> frames.add(d.agg(max(col(IngestJob.EVENT_DATE)).as("d"))));
+    // Usage dates from the small account rollup: nothing after ingest rescans usage events.
+    silver(ctx, AccountUsageDaily.TABLE)
+        .ifPresent(d -> frames.add(d.agg(max(col(AccountUsageDaily.EVENT_DATE)).as("d"))));
     LocalDate today = LocalDate.now(ZoneOffset.UTC);
     if (frames.isEmpty()) {
       return today;
@@ -314,7 +394,11 @@ public final class MetricsJob {
   }
 
   private static Optional<Dataset<Row>> silver(JobContext ctx, Source source) {
-    String path = ctx.lakehouse().silver(source.id());
+    return silver(ctx, source.id());
+  }
+
+  private static Optional<Dataset<Row>> silver(JobContext ctx, String table) {
+    String path = ctx.lakehouse().silver(table);
     if (!DeltaTable.isDeltaTable(ctx.spark(), path)) {
       return Optional.empty();
     }

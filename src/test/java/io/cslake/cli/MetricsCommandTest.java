@@ -75,6 +75,10 @@ class MetricsCommandTest extends SparkTestBase {
     // transaction: ALL Jan(6)+Feb(5), smb the same = 22.
     assertThat(rows(lakehouse.gold("cohort_retention"))).isEqualTo(50);
     assertThat(rows(lakehouse.gold("clv"))).isEqualTo(6);
+    // No usage events: the engagement columns of kpi_monthly are there, and null.
+    Dataset<Row> kpi = spark.read().format("delta").load(lakehouse.gold("kpi_monthly"));
+    assertThat(kpi.columns()).contains("mau", "dau_mau", "dau_mau_3m");
+    assertThat(kpi.filter(col("mau").isNotNull().or(col("dau_mau").isNotNull())).count()).isZero();
     Dataset<Row> runs =
         spark
             .read()
@@ -128,7 +132,9 @@ class MetricsCommandTest extends SparkTestBase {
     assertThat(report.tables())
         .extracting(MetricsJob.TableResult::name)
         .containsExactly("gold/cohort_retention", "gold/clv");
-    assertThat(report.skipped()).hasSize(4);
+    // account_month_mrr, mrr_movements, kpi_monthly, churn_reasons_monthly; no usage rollups:
+    // account_engagement, feature_adoption_monthly.
+    assertThat(report.skipped()).hasSize(6);
     assertThat(report.latest()).isEmpty();
     // Transaction cohorts only: ALL Jan(6)+Feb(5), smb the same.
     assertThat(report.tables().get(0).rows()).isEqualTo(22);

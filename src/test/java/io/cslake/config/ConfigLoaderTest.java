@@ -76,6 +76,10 @@ class ConfigLoaderTest {
     assertThat(config.ingest().usageLookbackDays()).isEqualTo(3);
     assertThat(config.metrics().grossMargin()).isEqualTo(0.8);
     assertThat(config.metrics().renewalGraceDays()).isEqualTo(30);
+    assertThat(config.engagement().activeEventTypes()).isEmpty();
+    assertThat(config.engagement().loginEventTypes()).containsExactly("login");
+    assertThat(config.engagement().features()).isEmpty();
+    assertThat(config.engagement().keyFeature()).isEmpty();
     assertThat(config.sources()).hasSize(Source.values().length);
     for (Source source : Source.values()) {
       SourceConfig sc = config.source(source);
@@ -402,6 +406,52 @@ class ConfigLoaderTest {
         .contains(file.getPath())
         .contains("between 0 and 1")
         .contains("found 2");
+  }
+
+  @Test
+  void engagementSettingsAreReadTrimmedAndDeduplicated() {
+    File file =
+        conf(
+            "engagement",
+            """
+            cslake.engagement {
+              active-event-types = [" create ", "run_report", "create"]
+              login-event-types = ["login", "sso_login"]
+              features = ["reports", "dashboards"]
+              key-feature = automation
+            }
+            """);
+
+    CslakeConfig config = load(List.of(file), "engagement.login-event-types=[\"signin\"]");
+
+    assertThat(config.engagement().activeEventTypes()).containsExactly("create", "run_report");
+    assertThat(config.engagement().loginEventTypes()).containsExactly("signin");
+    assertThat(config.engagement().features()).containsExactly("reports", "dashboards");
+    assertThat(config.engagement().keyFeature()).contains("automation");
+  }
+
+  @Test
+  void engagementListsRejectAStringAndABlankName() {
+    File scalar = conf("engagement-scalar", "cslake.engagement.active-event-types = login");
+    File blank = conf("engagement-blank", "cslake.engagement.features = [\"reports\", \" \"]");
+
+    assertThat(usageError(scalar).getMessage())
+        .contains("'cslake.engagement.active-event-types'")
+        .contains(scalar.getPath())
+        .contains("a list");
+    assertThat(usageError(blank).getMessage())
+        .contains("'cslake.engagement.features'")
+        .contains(blank.getPath())
+        .contains("non-empty names");
+  }
+
+  @Test
+  void engagementKeyOutsideTheBlockIsAnError() {
+    File file = conf("engagement-typo", "cslake.engagement.key-features = automation");
+
+    assertThat(usageError(file).getMessage())
+        .contains("'cslake.engagement.key-features'")
+        .contains("Did you mean 'cslake.engagement.key-feature'?");
   }
 
   @Test
