@@ -16,6 +16,7 @@ import java.util.Optional;
  * @param spark Spark session settings
  * @param ingest ingest settings
  * @param metrics revenue metric settings
+ * @param experience satisfaction, onboarding and CS team settings
  * @param sources every contract source, present or not
  * @param origins where the configuration came from, for messages
  */
@@ -26,6 +27,7 @@ public record CslakeConfig(
     SparkSettings spark,
     IngestSettings ingest,
     MetricsSettings metrics,
+    ExperienceSettings experience,
     Map<Source, SourceConfig> sources,
     String origins) {
 
@@ -40,7 +42,15 @@ public record CslakeConfig(
   /** A copy with another as-of date. */
   public CslakeConfig withAsOf(LocalDate date) {
     return new CslakeConfig(
-        lakehouse, reportingCurrency, Optional.of(date), spark, ingest, metrics, sources, origins);
+        lakehouse,
+        reportingCurrency,
+        Optional.of(date),
+        spark,
+        ingest,
+        metrics,
+        experience,
+        sources,
+        origins);
   }
 
   /**
@@ -72,4 +82,22 @@ public record CslakeConfig(
    *     within which a following line renews it
    */
   public record MetricsSettings(double grossMargin, int renewalGraceDays) {}
+
+  /**
+   * Satisfaction, onboarding and CS team settings (SPEC §5.5).
+   *
+   * @param npsWindowDays {@code cslake.feedback.nps-window-days}: days of responses in an account's
+   *     NPS as of a date
+   * @param themesPerSide {@code cslake.feedback.themes-per-side}: terms kept per quarter and side
+   *     in feedback_themes
+   * @param activationDays {@code cslake.onboarding.activation-days}: days after the start within
+   *     which reaching 'activated' counts for the activation rate
+   * @param costPerCsmMonthly {@code cslake.cs-team.cost-per-csm-monthly}: monthly cost of one CSM
+   *     in the reporting currency; empty = not configured
+   */
+  public record ExperienceSettings(
+      int npsWindowDays,
+      int themesPerSide,
+      int activationDays,
+      Optional<Double> costPerCsmMonthly) {}
 }

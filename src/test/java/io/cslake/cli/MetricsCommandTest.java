@@ -116,7 +116,7 @@ class MetricsCommandTest extends SparkTestBase {
   }
 
   @Test
-  void withoutSubscriptionsOnlyTransactionCohortsAndClvAreWritten() {
+  void withoutSubscriptionsOnlyTransactionCohortsClvAndAccountExperienceAreWritten() {
     Path txLake = newDir("metrics-tx");
     Lakehouse lakehouse = new Lakehouse(txLake.toString());
     silver(lakehouse, Source.ACCOUNTS, Frames.golden(spark, "revenue", Source.ACCOUNTS));
@@ -127,8 +127,8 @@ class MetricsCommandTest extends SparkTestBase {
 
     assertThat(report.tables())
         .extracting(MetricsJob.TableResult::name)
-        .containsExactly("gold/cohort_retention", "gold/clv");
-    assertThat(report.skipped()).hasSize(4);
+        .containsExactly("gold/cohort_retention", "gold/clv", "gold/account_experience");
+    assertThat(report.skipped()).hasSize(5);
     assertThat(report.latest()).isEmpty();
     // Transaction cohorts only: ALL Jan(6)+Feb(5), smb the same.
     assertThat(report.tables().get(0).rows()).isEqualTo(22);
