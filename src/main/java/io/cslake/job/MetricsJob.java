@@ -184,7 +184,8 @@ public final class MetricsJob {
               accounts,
               experienceInputs.supportTickets(),
               experienceInputs.csmActivities(),
-              new CsTeamKpis.Settings(config.experience().costPerCsmMonthly())));
+              new CsTeamKpis.Settings(config.experience().costPerCsmMonthly()),
+              asOf));
       write(
           ctx,
           tables,

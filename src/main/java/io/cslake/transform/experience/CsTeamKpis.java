@@ -13,6 +13,8 @@ import io.cslake.contract.FieldType;
 import io.cslake.transform.Columns;
 import io.cslake.transform.revenue.MrrMovements;
 import java.math.BigDecimal;
+import java.sql.Date;
+import java.time.LocalDate;
 import java.util.Optional;
 import org.apache.spark.sql.Column;
 import org.apache.spark.sql.Dataset;
@@ -61,19 +63,26 @@ public final class CsTeamKpis {
   public record Settings(Optional<Double> costPerCsmMonthly) {}
 
   /**
-   * The KPIs per CSM and month.
+   * The KPIs per CSM and month: the book's accounts active at month end and their MRR, opening MRR
+   * and accounts, churned, contraction and expansion MRR and churned accounts, GRR, NRR and logo
+   * churn; proactive touches on the book's accounts in the month and per active account; the median
+   * resolution hours of the book's tickets created in the month; mean health (null until
+   * account_health exists); MRR per unit of CS cost.
    *
    * @param movements {@code gold/mrr_movements}
    * @param accounts silver accounts (account_id, csm_id)
    * @param supportTickets silver support_tickets; empty = ttr_median_hours null
    * @param csmActivities silver csm_activities; empty = the touch columns null
+   * @param asOf the last day included: later resolutions do not count
    */
   public static Dataset<Row> compute(
       Dataset<Row> movements,
       Dataset<Row> accounts,
       Optional<Dataset<Row>> supportTickets,
       Optional<Dataset<Row>> csmActivities,
-      Settings settings) {
+      Settings settings,
+      LocalDate asOf) {
+    Column asOfDay = lit(Date.valueOf(asOf));
     Dataset<Row> books =
         accounts.filter(col(CSM_ID).isNotNull()).select(col(Experience.ACCOUNT_ID), col(CSM_ID));
     Dataset<Row> rows = Columns.join(movements, books, "inner", MrrMovements.ACCOUNT_ID);
@@ -124,7 +133,10 @@ public final class CsTeamKpis {
                             t.select(
                                 col(Experience.ACCOUNT_ID),
                                 trunc(col("created_at"), "month").as(MONTH),
-                                Support.resolutionHours().as("_ttr")),
+                                when(
+                                        Experience.byEndOf(col("resolved_at"), asOfDay),
+                                        Support.resolutionHours())
+                                    .as("_ttr")),
                             books,
                             "inner",
                             Experience.ACCOUNT_ID)

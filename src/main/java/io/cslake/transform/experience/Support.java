@@ -72,9 +72,10 @@ final class Support {
 
   /**
    * Tickets created in each month, per segment and {@value Segments#ALL}: tickets, TTFR and TTR
-   * median and p90, escalations, bug reports, enhancement requests, rated tickets ({@code
-   * support_csat_responses}) and those rated 4–5; plus the open backlog at the end of the month (at
-   * the as-of date for the as-of month) as {@code open_backlog}.
+   * median and p90 (of the responses and resolutions made by the end of the as-of date),
+   * escalations, bug reports, enhancement requests, rated tickets ({@code support_csat_responses})
+   * and those rated 4–5; plus the open backlog at the end of the month (at the as-of date for the
+   * as-of month) as {@code open_backlog}.
    */
   static Dataset<Row> monthly(Dataset<Row> tickets, Dataset<Row> segments, LocalDate asOf) {
     Column asOfDay = lit(Date.valueOf(asOf));
@@ -84,8 +85,11 @@ final class Support {
             .select(
                 col(ACCOUNT_ID),
                 trunc(col(CREATED_AT), "month").as(MONTH),
-                hoursBetween(col(CREATED_AT), col(FIRST_RESPONSE_AT)).as(TTFR),
-                resolutionHours().as(TTR),
+                when(
+                        byEndOf(col(FIRST_RESPONSE_AT), asOfDay),
+                        hoursBetween(col(CREATED_AT), col(FIRST_RESPONSE_AT)))
+                    .as(TTFR),
+                when(byEndOf(col(RESOLVED_AT), asOfDay), resolutionHours()).as(TTR),
                 col(ESCALATED),
                 col(CATEGORY),
                 col(CSAT));
