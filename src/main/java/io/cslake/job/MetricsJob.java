@@ -15,6 +15,7 @@ import io.cslake.transform.experience.AccountExperience;
 import io.cslake.transform.experience.CsTeamKpis;
 import io.cslake.transform.experience.ExperienceInputs;
 import io.cslake.transform.experience.ExperienceMonthly;
+import io.cslake.transform.experience.FeedbackThemes;
 import io.cslake.transform.revenue.AccountMonthMrr;
 import io.cslake.transform.revenue.ChurnReasonsMonthly;
 import io.cslake.transform.revenue.CohortRetention;
@@ -45,12 +46,12 @@ import org.slf4j.LoggerFactory;
  * {@code metrics} (SPEC §5.1–5.5, historical CLV of §5.6): reads silver only and writes {@code
  * silver/account_month_mrr} and the gold tables {@code mrr_movements}, {@code kpi_monthly} (with
  * the satisfaction, support, onboarding, referral and touch columns of §5.5), {@code cs_team_kpis},
- * {@code churn_reasons_monthly}, {@code cohort_retention} and {@code clv}, each by one Delta
- * overwrite (atomic; a re-run with the same silver and as-of date writes the same content), and
- * {@code account_experience} for the as-of date (replacing that date's partition). A table whose
- * source is absent is skipped with one log line: without subscriptions only the transaction
- * cohorts, the CLV and account_experience are written. An absent survey, ticket, milestone,
- * referral or CSM activity source leaves its columns null (one log line each).
+ * {@code churn_reasons_monthly}, {@code cohort_retention}, {@code clv} and {@code feedback_themes},
+ * each by one Delta overwrite (atomic; a re-run with the same silver and as-of date writes the same
+ * content), and {@code account_experience} for the as-of date (replacing that date's partition). A
+ * table whose source is absent is skipped with one log line: without subscriptions only the
+ * transaction cohorts, the CLV and account_experience are written. An absent survey, ticket,
+ * milestone, referral or CSM activity source leaves its columns null (one log line each).
  *
  * <p>The as-of date is {@code --as-of}, or else the last day with data in silver: the latest of
  * subscription start dates, transaction, churn event and invoice dates and usage event dates, never
@@ -237,6 +238,21 @@ public final class MetricsJob {
             experience.inputs(accountMonths),
             new AccountExperience.Settings(config.experience().npsWindowDays())),
         asOf);
+    if (experience.surveys().isPresent()) {
+      write(
+          ctx,
+          tables,
+          gold(FeedbackThemes.TABLE),
+          ctx.lakehouse().gold(FeedbackThemes.TABLE),
+          FeedbackThemes.compute(
+              experience
+                  .surveys()
+                  .get()
+                  .filter(to_date(col("responded_at")).leq(lit(Date.valueOf(asOf)))),
+              config.experience().themesPerSide()));
+    } else {
+      skip(skipped, gold(FeedbackThemes.TABLE), "no silver surveys");
+    }
     return new Report(ctx.runId(), asOf, tables, skipped, latest);
   }
 

@@ -128,7 +128,9 @@ class MetricsCommandTest extends SparkTestBase {
     assertThat(report.tables())
         .extracting(MetricsJob.TableResult::name)
         .containsExactly("gold/cohort_retention", "gold/clv", "gold/account_experience");
-    assertThat(report.skipped()).hasSize(5);
+    // account_month_mrr, mrr_movements, kpi_monthly, cs_team_kpis, churn_reasons_monthly,
+    // feedback_themes (no surveys).
+    assertThat(report.skipped()).hasSize(6);
     assertThat(report.latest()).isEmpty();
     // Transaction cohorts only: ALL Jan(6)+Feb(5), smb the same.
     assertThat(report.tables().get(0).rows()).isEqualTo(22);

@@ -73,7 +73,11 @@ class MetricsJobExperienceTest extends SparkTestBase {
 
     assertThat(report.tables())
         .extracting(MetricsJob.TableResult::name)
-        .contains("gold/kpi_monthly", "gold/cs_team_kpis", "gold/account_experience");
+        .contains(
+            "gold/kpi_monthly",
+            "gold/cs_team_kpis",
+            "gold/account_experience",
+            "gold/feedback_themes");
     Dataset<Row> kpi = TestTables.delta(lakehouse.gold("kpi_monthly"));
     assertThat(kpi.columns()).contains(ExperienceMonthly.COLUMNS.toArray(String[]::new));
     // Revenue months Apr..Jun x ALL, smb, enterprise.
@@ -110,8 +114,9 @@ class MetricsJobExperienceTest extends SparkTestBase {
     Lakehouse lakehouse =
         lake("metrics-no-voice", List.of(Source.ACCOUNTS, Source.SUBSCRIPTIONS, Source.REFERRALS));
 
-    run(lakehouse, "2024-06-30");
+    MetricsJob.Report report = run(lakehouse, "2024-06-30");
 
+    assertThat(report.skipped()).containsExactly("gold/feedback_themes (no silver surveys)");
     Dataset<Row> kpi = TestTables.delta(lakehouse.gold("kpi_monthly"));
     assertThat(kpi.columns()).contains(ExperienceMonthly.COLUMNS.toArray(String[]::new));
     assertThat(kpi.count()).isEqualTo(9);

@@ -490,4 +490,55 @@ class ExperienceGoldenTest extends SparkTestBase {
                 .schema());
     assertThat(lit(1)).isNotNull();
   }
+
+  @Test
+  void feedbackThemesRankTermsByLogOddsWithAnInformativePrior() {
+    Map<String, Row> themes = new HashMap<>();
+    for (Row r :
+        FeedbackThemes.compute(Frames.golden(spark, CASE, Source.SURVEYS), 2).collectAsList()) {
+      themes.put(
+          r.getAs(FeedbackThemes.QUARTER)
+              + " "
+              + r.getAs(FeedbackThemes.SIDE)
+              + " "
+              + r.getAs(FeedbackThemes.RANK),
+          r);
+    }
+    // Q2 2024. Detractors (6, 3, 6): "slow reports and buggy export", "slow and buggy", "too slow"
+    // -> slow 3, buggy 2, reports 1, export 1 (n = 7; "and", "too" are stop words). Promoters (9,
+    // 10, 9, 9): "great support team", "love the dashboards", "great dashboards", "great" -> great
+    // 3, dashboards 2, support, team, love 1 (n = 8). Prior = both sides: alpha0 = 15.
+    // slow: delta = ln(6 / (7 + 15 - 3 - 3)) - ln(3 / (8 + 15 - 0 - 3)) = ln(2.5);
+    // z = delta / sqrt(1/6 + 1/3).
+    Row slow = themes.get("2024-04-01 detractors 1");
+    assertThat(slow.<String>getAs(FeedbackThemes.TERM)).isEqualTo("slow");
+    assertThat(lng(slow, FeedbackThemes.COUNT)).isEqualTo(3);
+    assertThat(lng(slow, FeedbackThemes.OTHER_COUNT)).isZero();
+    assertThat(dbl(slow, FeedbackThemes.LOG_ODDS)).isCloseTo(Math.log(2.5), within(EPS));
+    assertThat(dbl(slow, FeedbackThemes.Z_SCORE))
+        .isCloseTo(Math.log(2.5) / Math.sqrt(0.5), within(EPS));
+    // buggy: ln(4 / 18) - ln(2 / 21); z over sqrt(1/4 + 1/2).
+    Row buggy = themes.get("2024-04-01 detractors 2");
+    assertThat(buggy.<String>getAs(FeedbackThemes.TERM)).isEqualTo("buggy");
+    assertThat(dbl(buggy, FeedbackThemes.Z_SCORE))
+        .isCloseTo(Math.log((4 / 18.0) / (2 / 21.0)) / Math.sqrt(0.75), within(EPS));
+    assertThat(themes).doesNotContainKey("2024-04-01 detractors 3"); // top 2 only
+    // great for promoters: ln(6 / (8 + 15 - 3 - 3)) - ln(3 / (7 + 15 - 0 - 3)) = ln(114 / 51).
+    Row great = themes.get("2024-04-01 promoters 1");
+    assertThat(great.<String>getAs(FeedbackThemes.TERM)).isEqualTo("great");
+    assertThat(dbl(great, FeedbackThemes.LOG_ODDS)).isCloseTo(Math.log(114 / 51.0), within(EPS));
+    assertThat(themes.get("2024-04-01 promoters 2").<String>getAs(FeedbackThemes.TERM))
+        .isEqualTo("dashboards");
+    // Q4 2023: "too expensive and slow" (0) against "great product and support" (10): expensive
+    // and slow tie at ln((2 / 5) / (1 / 7)) and are ordered by term.
+    Row q4 = themes.get("2023-10-01 detractors 1");
+    assertThat(q4.<String>getAs(FeedbackThemes.TERM)).isEqualTo("expensive");
+    assertThat(dbl(q4, FeedbackThemes.LOG_ODDS)).isCloseTo(Math.log(14 / 5.0), within(EPS));
+    assertThat(themes.get("2023-10-01 detractors 2").<String>getAs(FeedbackThemes.TERM))
+        .isEqualTo("slow");
+    // Passives' comments ("fine", "ok") are not used.
+    assertThat(themes.values())
+        .extracting(r -> r.<String>getAs(FeedbackThemes.TERM))
+        .doesNotContain("fine", "ok");
+  }
 }
