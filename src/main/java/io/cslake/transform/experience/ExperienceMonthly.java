@@ -5,12 +5,14 @@ import static io.cslake.transform.experience.Experience.MONTH;
 import static io.cslake.transform.experience.Experience.SEGMENT;
 import static org.apache.spark.sql.functions.coalesce;
 import static org.apache.spark.sql.functions.col;
+import static org.apache.spark.sql.functions.count;
 import static org.apache.spark.sql.functions.last;
 import static org.apache.spark.sql.functions.lit;
 import static org.apache.spark.sql.functions.sum;
 
 import io.cslake.transform.Columns;
 import io.cslake.transform.Segments;
+import io.cslake.transform.revenue.AccountMonthMrr;
 import java.time.LocalDate;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -40,6 +42,7 @@ public final class ExperienceMonthly {
   public static final String CSAT_RESPONSES = "csat_responses";
   public static final String CSAT_MEAN = "csat_mean";
   public static final String TICKETS = "tickets";
+  public static final String TICKETS_PER_ACCOUNT = "tickets_per_account";
   public static final String TTFR_MEDIAN_HOURS = "ttfr_median_hours";
   public static final String TTFR_P90_HOURS = "ttfr_p90_hours";
   public static final String TTR_MEDIAN_HOURS = "ttr_median_hours";
@@ -68,6 +71,7 @@ public final class ExperienceMonthly {
           CSAT_RESPONSES,
           CSAT_MEAN,
           TICKETS,
+          TICKETS_PER_ACCOUNT,
           TTFR_MEDIAN_HOURS,
           TTFR_P90_HOURS,
           TTR_MEDIAN_HOURS,
@@ -92,6 +96,7 @@ public final class ExperienceMonthly {
           REFERRAL_RATE + SUFFIX_3M,
           ACTIVATION_RATE + SUFFIX_3M);
 
+  private static final String ACTIVE = "_active";
   private static final DataType LONG = DataTypes.LongType;
   private static final DataType DOUBLE = DataTypes.DoubleType;
 
@@ -176,6 +181,11 @@ public final class ExperienceMonthly {
     rows =
         add(
             rows,
+            in.accountMonths().map(am -> (Supplier<Dataset<Row>>) () -> active(am, segments)),
+            raw(ACTIVE, LONG, true));
+    rows =
+        add(
+            rows,
             in.csmActivities()
                 .map(a -> (Supplier<Dataset<Row>>) () -> CsmTouches.monthly(a, segments)),
             raw(CSM_TOUCHES, LONG, true),
@@ -199,9 +209,10 @@ public final class ExperienceMonthly {
     out.add(percent(col(Satisfaction.CSAT_TOP2), col(CSAT_RESPONSES)).as(CSAT));
     out.add(col(CSAT_RESPONSES));
     out.add(ratio(col(Satisfaction.CSAT_SUM), col(CSAT_RESPONSES)).as(CSAT_MEAN));
+    out.add(col(TICKETS));
+    out.add(ratio(col(TICKETS), col(ACTIVE)).as(TICKETS_PER_ACCOUNT));
     for (String c :
         List.of(
-            TICKETS,
             TTFR_MEDIAN_HOURS,
             TTFR_P90_HOURS,
             TTR_MEDIAN_HOURS,
@@ -243,6 +254,19 @@ public final class ExperienceMonthly {
         ratio(sum(Onboarding.ACTIVATED_IN_TIME).over(last3), sum(Onboarding.STARTS).over(last3))
             .as(ACTIVATION_RATE + SUFFIX_3M));
     return rows.select(out.toArray(Column[]::new));
+  }
+
+  /** Accounts with MRR &gt; 0 per month and segment. */
+  private static Dataset<Row> active(Dataset<Row> accountMonths, Dataset<Row> segments) {
+    Dataset<Row> rows =
+        accountMonths
+            .filter(col(AccountMonthMrr.MRR).gt(lit(0)))
+            .select(
+                col(AccountMonthMrr.ACCOUNT_ID).as(Experience.ACCOUNT_ID),
+                col(AccountMonthMrr.MONTH).as(MONTH));
+    return Segments.withAll(Segments.tag(rows, segments))
+        .groupBy(MONTH, SEGMENT)
+        .agg(count(lit(1)).as(ACTIVE));
   }
 
   /** 100 × part / whole; null when whole is 0 or null. */

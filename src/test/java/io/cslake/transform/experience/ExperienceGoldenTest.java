@@ -222,6 +222,9 @@ class ExperienceGoldenTest extends SparkTestBase {
     assertThat(dbl(jun, ExperienceMonthly.TTR_MEDIAN_HOURS)).isCloseTo(24.0, within(EPS));
     assertThat(dbl(jun, ExperienceMonthly.TTR_P90_HOURS)).isCloseTo(24.0, within(EPS));
     assertThat(lng(jun, ExperienceMonthly.ESCALATIONS)).isEqualTo(1); // T10
+    // Tickets per active account: June 5 / 3 (A, C, D); May 4 / 3 (A, B, C).
+    assertThat(dbl(jun, ExperienceMonthly.TICKETS_PER_ACCOUNT)).isCloseTo(5 / 3.0, within(EPS));
+    assertThat(dbl(may, ExperienceMonthly.TICKETS_PER_ACCOUNT)).isCloseTo(4 / 3.0, within(EPS));
     assertThat(dbl(jun, ExperienceMonthly.SUPPORT_CSAT)).isEqualTo(0.0); // T9 rated 3
   }
 
