@@ -11,6 +11,7 @@ import com.typesafe.config.ConfigValue;
 import com.typesafe.config.ConfigValueType;
 import io.cslake.CslakeException;
 import io.cslake.config.CslakeConfig.EngagementSettings;
+import io.cslake.config.CslakeConfig.ExperienceSettings;
 import io.cslake.config.CslakeConfig.IngestSettings;
 import io.cslake.config.CslakeConfig.MetricsSettings;
 import io.cslake.config.CslakeConfig.SparkSettings;
@@ -39,6 +40,10 @@ import java.util.stream.Collectors;
 public final class ConfigLoader {
   private static final String ROOT = "cslake";
   private static final String DEFAULTS_RESOURCE = "cslake.conf";
+
+  /** Keys whose default is null but whose value, when given, is a number. */
+  private static final List<String> NULLABLE_NUMBERS =
+      List.of("cslake.cs-team.cost-per-csm-monthly");
 
   private ConfigLoader() {}
 
@@ -284,6 +289,12 @@ public final class ConfigLoader {
     if (got == ConfigValueType.NULL) {
       return;
     }
+    if (expected == null && NULLABLE_NUMBERS.contains(key)) {
+      if (got == ConfigValueType.NUMBER || got == ConfigValueType.STRING && isNumber(value)) {
+        return;
+      }
+      throw typeError(key, where, "a number or null", value);
+    }
     if (expected == null) {
       if (got != ConfigValueType.STRING) {
         throw typeError(key, where, "a string", value);
@@ -331,6 +342,15 @@ public final class ConfigLoader {
         }
       }
       default -> throw typeError(key, where, expected.valueType().name().toLowerCase(), value);
+    }
+  }
+
+  private static boolean isNumber(ConfigValue value) {
+    try {
+      Double.parseDouble(((String) value.unwrapped()).trim());
+      return true;
+    } catch (NumberFormatException e) {
+      return false;
     }
   }
 
@@ -430,13 +450,36 @@ public final class ConfigLoader {
             ec.names("login-event-types"),
             ec.names("features"),
             ec.optionalString("key-feature").filter(s -> !s.isEmpty()));
+    Keys fc = c.child("feedback");
+    Optional<Double> costPerCsm =
+        c.child("cs-team").config.getIsNull("cost-per-csm-monthly")
+            ? Optional.empty()
+            : Optional.of(c.child("cs-team").number("cost-per-csm-monthly"));
+    if (costPerCsm.isPresent() && !(costPerCsm.get() > 0)) {
+      throw c.child("cs-team").invalid("cost-per-csm-monthly", "a positive number or null");
+    }
+    ExperienceSettings experience =
+        new ExperienceSettings(
+            fc.integer("nps-window-days", 1),
+            fc.integer("themes-per-side", 1),
+            c.child("onboarding").integer("activation-days", 0),
+            costPerCsm);
 
     Map<Source, SourceConfig> sources = new EnumMap<>(Source.class);
     for (Source source : Source.values()) {
       sources.put(source, source(source, c.child("sources").child(source.id())));
     }
     return new CslakeConfig(
-        lakehouse, currency, asOf, spark, ingest, metrics, engagement, sources, origins);
+        lakehouse,
+        currency,
+        asOf,
+        spark,
+        ingest,
+        metrics,
+        engagement,
+        experience,
+        sources,
+        origins);
   }
 
   private static SourceConfig source(Source source, Keys c) {

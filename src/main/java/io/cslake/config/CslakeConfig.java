@@ -18,6 +18,7 @@ import java.util.Optional;
  * @param ingest ingest settings
  * @param metrics revenue metric settings
  * @param engagement engagement settings (SPEC §5.5)
+ * @param experience satisfaction, onboarding and CS team settings
  * @param sources every contract source, present or not
  * @param origins where the configuration came from, for messages
  */
@@ -29,6 +30,7 @@ public record CslakeConfig(
     IngestSettings ingest,
     MetricsSettings metrics,
     EngagementSettings engagement,
+    ExperienceSettings experience,
     Map<Source, SourceConfig> sources,
     String origins) {
 
@@ -50,6 +52,7 @@ public record CslakeConfig(
         ingest,
         metrics,
         engagement,
+        experience,
         sources,
         origins);
   }
@@ -104,4 +107,22 @@ public record CslakeConfig(
       features = List.copyOf(features);
     }
   }
+
+  /**
+   * Satisfaction, onboarding and CS team settings (SPEC §5.5).
+   *
+   * @param npsWindowDays {@code cslake.feedback.nps-window-days}: days of responses in an account's
+   *     NPS as of a date
+   * @param themesPerSide {@code cslake.feedback.themes-per-side}: terms kept per quarter and side
+   *     in feedback_themes
+   * @param activationDays {@code cslake.onboarding.activation-days}: days after the start within
+   *     which reaching 'activated' counts for the activation rate
+   * @param costPerCsmMonthly {@code cslake.cs-team.cost-per-csm-monthly}: monthly cost of one CSM
+   *     in the reporting currency; empty = not configured
+   */
+  public record ExperienceSettings(
+      int npsWindowDays,
+      int themesPerSide,
+      int activationDays,
+      Optional<Double> costPerCsmMonthly) {}
 }

@@ -17,6 +17,11 @@ import io.cslake.transform.engagement.EngagementMonthly;
 import io.cslake.transform.engagement.EngagementRules;
 import io.cslake.transform.engagement.FeatureAdoptionMonthly;
 import io.cslake.transform.engagement.UserActivityDaily;
+import io.cslake.transform.experience.AccountExperience;
+import io.cslake.transform.experience.CsTeamKpis;
+import io.cslake.transform.experience.ExperienceInputs;
+import io.cslake.transform.experience.ExperienceMonthly;
+import io.cslake.transform.experience.FeedbackThemes;
 import io.cslake.transform.revenue.AccountMonthMrr;
 import io.cslake.transform.revenue.ChurnReasonsMonthly;
 import io.cslake.transform.revenue.CohortRetention;
@@ -46,13 +51,16 @@ import org.slf4j.LoggerFactory;
 /**
  * {@code metrics} (SPEC §5.1–5.5, historical CLV of §5.6): reads silver only and writes {@code
  * silver/account_month_mrr} and the gold tables {@code mrr_movements}, {@code kpi_monthly} (with
- * the monthly engagement columns), {@code churn_reasons_monthly}, {@code cohort_retention}, {@code
- * feature_adoption_monthly} and {@code clv}, each by one Delta overwrite, and {@code
- * account_engagement} by replacing the as-of date's partition (atomic; a re-run with the same
- * silver and as-of date writes the same content). Usage is read from the daily rollups only, never
- * from silver usage events. A table whose source is absent is skipped with one log line: without
- * subscriptions only the transaction cohorts, the engagement tables and the CLV are written;
- * without usage rollups the engagement columns of {@code kpi_monthly} are null.
+ * the monthly engagement, satisfaction, support, onboarding, referral and touch columns of §5.5),
+ * {@code cs_team_kpis}, {@code churn_reasons_monthly}, {@code cohort_retention}, {@code
+ * feature_adoption_monthly}, {@code clv} and {@code feedback_themes}, each by one Delta overwrite,
+ * and {@code account_engagement} and {@code account_experience} by replacing the as-of date's
+ * partition (atomic; a re-run with the same silver and as-of date writes the same content). Usage
+ * is read from the daily rollups only, never from silver usage events. A table whose source is
+ * absent is skipped with one log line: without subscriptions only the transaction cohorts, the
+ * engagement tables, account_experience and the CLV are written; without usage rollups the
+ * engagement columns of {@code kpi_monthly} are null, and an absent survey, ticket, milestone,
+ * referral or CSM activity source leaves its columns null (one log line each).
  *
  * <p>The as-of date is {@code --as-of}, or else the last day with data in silver: the latest of
  * subscription start dates, transaction, churn event and invoice dates and usage event dates, never
@@ -142,6 +150,7 @@ public final class MetricsJob {
     Optional<Dataset<Row>> accountMonths = Optional.empty();
     Optional<Latest> latest = Optional.empty();
     List<Dataset<Row>> cohorts = new ArrayList<>();
+    ExperienceSources experience = experienceSources(ctx, accounts);
 
     if (subscriptions.isPresent()) {
       Dataset<Row> subs = subscriptions.get();
@@ -166,6 +175,7 @@ public final class MetricsJob {
               gold(MrrMovements.TABLE),
               ctx.lakehouse().gold(MrrMovements.TABLE),
               MrrMovements.compute(am));
+      ExperienceInputs experienceInputs = experience.inputs(Optional.of(am));
       KpiMonthly.Settings settings =
           new KpiMonthly.Settings(
               config.metrics().grossMargin(), config.metrics().renewalGraceDays());
@@ -184,9 +194,25 @@ public final class MetricsJob {
               tables,
               gold(KpiMonthly.TABLE),
               ctx.lakehouse().gold(KpiMonthly.TABLE),
-              EngagementMonthly.joinKpi(
-                  KpiMonthly.compute(movements, am, accounts, subs, settings, asOf),
-                  engagementMonthly));
+              ExperienceMonthly.attach(
+                  EngagementMonthly.joinKpi(
+                      KpiMonthly.compute(movements, am, accounts, subs, settings, asOf),
+                      engagementMonthly),
+                  experienceInputs,
+                  new ExperienceMonthly.Settings(config.experience().activationDays()),
+                  asOf));
+      write(
+          ctx,
+          tables,
+          gold(CsTeamKpis.TABLE),
+          ctx.lakehouse().gold(CsTeamKpis.TABLE),
+          CsTeamKpis.compute(
+              movements,
+              accounts,
+              experienceInputs.supportTickets(),
+              experienceInputs.csmActivities(),
+              new CsTeamKpis.Settings(config.experience().costPerCsmMonthly()),
+              asOf));
       write(
           ctx,
           tables,
@@ -202,6 +228,7 @@ public final class MetricsJob {
               "silver/" + AccountMonthMrr.TABLE,
               gold(MrrMovements.TABLE),
               gold(KpiMonthly.TABLE),
+              gold(CsTeamKpis.TABLE),
               gold(ChurnReasonsMonthly.TABLE))) {
         skip(skipped, table, "no silver subscriptions");
       }
@@ -235,7 +262,79 @@ public final class MetricsJob {
         gold(HistoricalClv.TABLE),
         ctx.lakehouse().gold(HistoricalClv.TABLE),
         HistoricalClv.compute(accounts, accountMonths, transactions, asOf));
+    writeAsOf(
+        ctx,
+        tables,
+        gold(AccountExperience.TABLE),
+        ctx.lakehouse().gold(AccountExperience.TABLE),
+        AccountExperience.compute(
+            spark.range(1).select(lit(Date.valueOf(asOf)).as(AccountExperience.AS_OF_DATE)),
+            experience.inputs(accountMonths),
+            new AccountExperience.Settings(config.experience().npsWindowDays())),
+        asOf);
+    if (experience.surveys().isPresent()) {
+      write(
+          ctx,
+          tables,
+          gold(FeedbackThemes.TABLE),
+          ctx.lakehouse().gold(FeedbackThemes.TABLE),
+          FeedbackThemes.compute(
+              experience
+                  .surveys()
+                  .get()
+                  .filter(to_date(col("responded_at")).leq(lit(Date.valueOf(asOf)))),
+              config.experience().themesPerSide()));
+    } else {
+      skip(skipped, gold(FeedbackThemes.TABLE), "no silver surveys");
+    }
     return new Report(ctx.runId(), asOf, tables, skipped, latest);
+  }
+
+  /** The optional silver sources of the experience metrics, read once. */
+  private record ExperienceSources(
+      Dataset<Row> accounts,
+      Optional<Dataset<Row>> surveys,
+      Optional<Dataset<Row>> supportTickets,
+      Optional<Dataset<Row>> milestones,
+      Optional<Dataset<Row>> referrals,
+      Optional<Dataset<Row>> csmActivities,
+      Optional<Dataset<Row>> subscriptions) {
+
+    ExperienceInputs inputs(Optional<Dataset<Row>> accountMonths) {
+      return new ExperienceInputs(
+          accounts,
+          surveys,
+          supportTickets,
+          milestones,
+          referrals,
+          csmActivities,
+          subscriptions,
+          accountMonths);
+    }
+  }
+
+  /**
+   * Reads the experience sources; each absent one is logged once with the values left null (its
+   * kpi_monthly columns, account_experience columns and, for tickets and activities, cs_team_kpis
+   * columns).
+   */
+  private static ExperienceSources experienceSources(JobContext ctx, Dataset<Row> accounts) {
+    return new ExperienceSources(
+        accounts,
+        optional(ctx, Source.SURVEYS, "NPS and CSAT"),
+        optional(ctx, Source.SUPPORT_TICKETS, "support"),
+        optional(ctx, Source.MILESTONES, "onboarding and activation"),
+        optional(ctx, Source.REFERRALS, "referral"),
+        optional(ctx, Source.CSM_ACTIVITIES, "CSM touch"),
+        silver(ctx, Source.SUBSCRIPTIONS));
+  }
+
+  private static Optional<Dataset<Row>> optional(JobContext ctx, Source source, String what) {
+    Optional<Dataset<Row>> rows = silver(ctx, source);
+    if (rows.isEmpty()) {
+      LOG.info("metrics: {} values left null: no silver {}.", what, source.id());
+    }
+    return rows;
   }
 
   /**
@@ -382,6 +481,31 @@ public final class MetricsJob {
         "metrics {}: {} rows ({} s)", name, count, String.format(Locale.ROOT, "%.1f", seconds));
     tables.add(new TableResult(name, path, count, seconds));
     return written;
+  }
+
+  /**
+   * Replaces the rows of {@code as_of_date = asOf} of the table at {@code path} (partitioned by
+   * as_of_date), keeping the other dates, and counts the rows written.
+   */
+  private static void writeAsOf(
+      JobContext ctx,
+      List<TableResult> tables,
+      String name,
+      String path,
+      Dataset<Row> rows,
+      LocalDate asOf) {
+    long t0 = System.nanoTime();
+    Column scope = col(AccountExperience.AS_OF_DATE).equalTo(lit(Date.valueOf(asOf)));
+    DeltaWriter.replace(rows, path, scope, List.of(AccountExperience.AS_OF_DATE));
+    long count = ctx.spark().read().format("delta").load(path).filter(scope).count();
+    double seconds = (System.nanoTime() - t0) / 1e9;
+    LOG.info(
+        "metrics {}: {} rows for {} ({} s)",
+        name,
+        count,
+        asOf,
+        String.format(Locale.ROOT, "%.1f", seconds));
+    tables.add(new TableResult(name, path, count, seconds));
   }
 
   private static void skip(List<String> skipped, String table, String why) {

@@ -120,7 +120,7 @@ class MetricsCommandTest extends SparkTestBase {
   }
 
   @Test
-  void withoutSubscriptionsOnlyTransactionCohortsAndClvAreWritten() {
+  void withoutSubscriptionsOnlyTransactionCohortsClvAndAccountExperienceAreWritten() {
     Path txLake = newDir("metrics-tx");
     Lakehouse lakehouse = new Lakehouse(txLake.toString());
     silver(lakehouse, Source.ACCOUNTS, Frames.golden(spark, "revenue", Source.ACCOUNTS));
@@ -131,10 +131,10 @@ class MetricsCommandTest extends SparkTestBase {
 
     assertThat(report.tables())
         .extracting(MetricsJob.TableResult::name)
-        .containsExactly("gold/cohort_retention", "gold/clv");
-    // account_month_mrr, mrr_movements, kpi_monthly, churn_reasons_monthly; no usage rollups:
-    // account_engagement, feature_adoption_monthly.
-    assertThat(report.skipped()).hasSize(6);
+        .containsExactly("gold/cohort_retention", "gold/clv", "gold/account_experience");
+    // account_month_mrr, mrr_movements, kpi_monthly, cs_team_kpis, churn_reasons_monthly,
+    // feedback_themes (no surveys); no usage rollups: account_engagement, feature_adoption_monthly.
+    assertThat(report.skipped()).hasSize(8);
     assertThat(report.latest()).isEmpty();
     // Transaction cohorts only: ALL Jan(6)+Feb(5), smb the same.
     assertThat(report.tables().get(0).rows()).isEqualTo(22);

@@ -346,6 +346,55 @@ class ConfigLoaderTest {
   // ---------------------------------------------------------------------
 
   @Test
+  void experienceSettingsHaveTheDocumentedDefaults() {
+    CslakeConfig.ExperienceSettings experience = load(List.of()).experience();
+
+    assertThat(experience.npsWindowDays()).isEqualTo(180);
+    assertThat(experience.themesPerSide()).isEqualTo(20);
+    assertThat(experience.activationDays()).isEqualTo(30);
+    assertThat(experience.costPerCsmMonthly()).isEmpty();
+  }
+
+  @Test
+  void experienceSettingsAreReadFromFileAndSet() {
+    File file =
+        conf(
+            "experience",
+            "cslake.feedback.nps-window-days = 90\ncslake.cs-team.cost-per-csm-monthly = 8000");
+
+    CslakeConfig config = load(List.of(file), "cslake.onboarding.activation-days=14");
+
+    assertThat(config.experience().npsWindowDays()).isEqualTo(90);
+    assertThat(config.experience().activationDays()).isEqualTo(14);
+    assertThat(config.experience().costPerCsmMonthly()).contains(8000.0);
+    assertThat(load(List.of(), "cs-team.cost-per-csm-monthly=12500.5").experience())
+        .extracting(CslakeConfig.ExperienceSettings::costPerCsmMonthly)
+        .isEqualTo(Optional.of(12500.5));
+  }
+
+  @Test
+  void costPerCsmMustBeAPositiveNumber() {
+    assertThat(
+            usageError(List.of(), List.of("cslake.cs-team.cost-per-csm-monthly=lots"), null)
+                .getMessage())
+        .contains("'cslake.cs-team.cost-per-csm-monthly'")
+        .contains("expected a number or null");
+    assertThat(
+            usageError(List.of(), List.of("cslake.cs-team.cost-per-csm-monthly=0"), null)
+                .getMessage())
+        .contains("'cslake.cs-team.cost-per-csm-monthly'")
+        .contains("expected a positive number or null");
+  }
+
+  @Test
+  void npsWindowMustBeAtLeastOneDay() {
+    assertThat(
+            usageError(List.of(), List.of("cslake.feedback.nps-window-days=0"), null).getMessage())
+        .contains("'cslake.feedback.nps-window-days'")
+        .contains("a whole number of at least 1");
+  }
+
+  @Test
   void stringForANumberNamesKeyAndFile() {
     File file = conf("string-for-number", "cslake.spark.shuffle-partitions = \"many\"");
 
