@@ -123,11 +123,11 @@ public final class IngestJob {
       }
     } catch (RuntimeException e) {
       failure = e.getMessage();
-      entries.add(commandEntry(ctx, started, "failed", failure));
+      entries.add(ctx.commandEntry(started, "failed", failure));
       RunsTable.append(ctx.spark(), ctx.lakehouse(), entries);
       throw e;
     }
-    entries.add(commandEntry(ctx, started, failure == null ? "success" : "failed", failure));
+    entries.add(ctx.commandEntry(started, failure == null ? "success" : "failed", failure));
     RunsTable.append(ctx.spark(), ctx.lakehouse(), entries);
     if (failure != null) {
       throw CslakeException.contract(failure);
@@ -355,19 +355,6 @@ public final class IngestJob {
         started,
         Timestamp.from(Instant.now()),
         r.status(),
-        message);
-  }
-
-  private static Entry commandEntry(
-      JobContext ctx, Timestamp started, String status, String message) {
-    return new Entry(
-        ctx.runId(),
-        ctx.command(),
-        null,
-        null,
-        started,
-        Timestamp.from(Instant.now()),
-        status,
         message);
   }
 

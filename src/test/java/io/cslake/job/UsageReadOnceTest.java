@@ -27,12 +27,7 @@ class UsageReadOnceTest extends SparkTestBase {
 
   @Test
   void aNewDayReadsOnlyItselfAndTheLookbackFromTheSource() throws Exception {
-    Path inputs = newDir("read-once-in");
-    IngestJobTest.write(
-        inputs.resolve("accounts/a.csv"), "account_id,created_at\nA1,2024-01-01\nA2,2024-01-01\n");
-    IngestJobTest.write(
-        inputs.resolve("subscriptions/s.csv"),
-        "account_id,start_date,mrr\nA1,2024-01-01,10\nA2,2024-01-01,20\n");
+    Path inputs = IngestUsageIncrementalTest.twoAccounts("read-once-in");
     Path events = inputs.resolve("usage_events");
     String timestampType = "spark.sql.parquet.outputTimestampType";
     String previous = spark.conf().get(timestampType);
