@@ -15,6 +15,8 @@ import io.cslake.job.JobContext;
 import io.cslake.job.MetricsJob;
 import io.cslake.job.SparkSessions;
 import io.cslake.table.Lakehouse;
+import io.cslake.transform.engagement.AccountUsageDaily;
+import io.cslake.transform.engagement.UserActivityDaily;
 import io.delta.tables.DeltaTable;
 import java.io.IOException;
 import java.io.PrintWriter;
@@ -150,6 +152,12 @@ final class DemoCommand implements Callable<Integer> {
           "  %-28s %,12d rows%n",
           name,
           rows(spark, lakehouse.silver(r.source().id())));
+    }
+    for (String rollup : List.of(UserActivityDaily.TABLE, AccountUsageDaily.TABLE)) {
+      String path = lakehouse.silver(rollup);
+      if (DeltaTable.isDeltaTable(spark, path)) {
+        out.printf(Locale.ROOT, "  %-28s %,12d rows%n", "silver/" + rollup, rows(spark, path));
+      }
     }
     for (MetricsJob.TableResult t : metrics.tables()) {
       out.printf(Locale.ROOT, "  %-28s %,12d rows%n", t.name(), t.rows());

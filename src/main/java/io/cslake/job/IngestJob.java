@@ -123,11 +123,11 @@ public final class IngestJob {
       }
     } catch (RuntimeException e) {
       failure = e.getMessage();
-      entries.add(commandEntry(ctx, started, "failed", failure));
+      entries.add(ctx.commandEntry(started, "failed", failure));
       RunsTable.append(ctx.spark(), ctx.lakehouse(), entries);
       throw e;
     }
-    entries.add(commandEntry(ctx, started, failure == null ? "success" : "failed", failure));
+    entries.add(ctx.commandEntry(started, failure == null ? "success" : "failed", failure));
     RunsTable.append(ctx.spark(), ctx.lakehouse(), entries);
     if (failure != null) {
       throw CslakeException.contract(failure);
@@ -185,8 +185,12 @@ public final class IngestJob {
     }
     Optional<LocalDate> window = usage ? usageWindow(ctx) : Optional.empty();
     if (window.isPresent()) {
+      // event_time >= the window's first midnight (UTC, the session's time zone): the same rows
+      // as to_date(event_time) >= window, but a plain comparison that Parquet and Delta can push
+      // down, so files and row groups of older days are skipped instead of read and filtered.
       Column eventTime = plan.mapping().fields().get("event_time").cast(DataTypes.TimestampType);
-      raw = raw.filter(eventTime.isNull().or(to_date(eventTime).geq(lit(window.get()))));
+      Timestamp windowStart = Timestamp.from(window.get().atStartOfDay(ZoneOffset.UTC).toInstant());
+      raw = raw.filter(eventTime.isNull().or(eventTime.geq(lit(windowStart))));
     }
 
     Dataset<Row> classified =
@@ -351,19 +355,6 @@ public final class IngestJob {
         started,
         Timestamp.from(Instant.now()),
         r.status(),
-        message);
-  }
-
-  private static Entry commandEntry(
-      JobContext ctx, Timestamp started, String status, String message) {
-    return new Entry(
-        ctx.runId(),
-        ctx.command(),
-        null,
-        null,
-        started,
-        Timestamp.from(Instant.now()),
-        status,
         message);
   }
 

@@ -2,6 +2,8 @@ package io.cslake.job;
 
 import io.cslake.config.CslakeConfig;
 import io.cslake.table.Lakehouse;
+import io.cslake.table.RunsTable;
+import java.sql.Timestamp;
 import java.time.Instant;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
@@ -26,5 +28,11 @@ public record JobContext(
             + "-"
             + String.format("%04x", ThreadLocalRandom.current().nextInt(0x10000));
     return new JobContext(spark, config, new Lakehouse(config.lakehouse()), runId, command);
+  }
+
+  /** The {@code _runs} row of the command itself (source null), ending now. */
+  RunsTable.Entry commandEntry(Timestamp started, String status, String message) {
+    return new RunsTable.Entry(
+        runId, command, null, null, started, Timestamp.from(Instant.now()), status, message);
   }
 }

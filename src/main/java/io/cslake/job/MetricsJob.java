@@ -10,7 +10,6 @@ import io.cslake.config.CslakeConfig;
 import io.cslake.contract.Source;
 import io.cslake.table.DeltaWriter;
 import io.cslake.table.RunsTable;
-import io.cslake.table.RunsTable.Entry;
 import io.cslake.transform.engagement.AccountEngagement;
 import io.cslake.transform.engagement.AccountUsageDaily;
 import io.cslake.transform.engagement.EngagementMonthly;
@@ -108,11 +107,13 @@ public final class MetricsJob {
               .map(t -> t.name() + " " + t.rows())
               .collect(Collectors.joining(", "));
       RunsTable.append(
-          ctx.spark(), ctx.lakehouse(), List.of(entry(ctx, started, "success", message)));
+          ctx.spark(), ctx.lakehouse(), List.of(ctx.commandEntry(started, "success", message)));
       return report;
     } catch (RuntimeException e) {
       RunsTable.append(
-          ctx.spark(), ctx.lakehouse(), List.of(entry(ctx, started, "failed", e.getMessage())));
+          ctx.spark(),
+          ctx.lakehouse(),
+          List.of(ctx.commandEntry(started, "failed", e.getMessage())));
       throw e;
     }
   }
@@ -536,17 +537,5 @@ public final class MetricsJob {
                 ctx.spark()
                     .createDataFrame(
                         Collections.<Row>emptyList(), IngestJob.contractSchema(source)));
-  }
-
-  private static Entry entry(JobContext ctx, Timestamp started, String status, String message) {
-    return new Entry(
-        ctx.runId(),
-        ctx.command(),
-        null,
-        null,
-        started,
-        Timestamp.from(Instant.now()),
-        status,
-        message);
   }
 }

@@ -50,6 +50,9 @@ public final class SparkSessions {
     settings.put(
         "spark.sql.shuffle.partitions", String.valueOf(config.spark().shufflePartitions()));
     settings.put("spark.sql.sources.partitionOverwriteMode", "static");
+    // Parquet timestamps with min/max statistics (INT96, Spark's legacy default, has none), so
+    // readers of what cslake writes, the generator's data included, can skip files by time.
+    settings.put("spark.sql.parquet.outputTimestampType", "TIMESTAMP_MICROS");
     settings.put("spark.databricks.delta.schema.autoMerge.enabled", "false");
     settings.putAll(config.spark().conf());
     return settings;

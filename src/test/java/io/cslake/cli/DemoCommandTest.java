@@ -91,6 +91,9 @@ class DemoCommandTest extends SparkTestBase {
                   + " rows");
       read += generated.get(source.id());
     }
+    for (String rollup : List.of("user_activity_daily", "account_usage_daily")) {
+      assertThat(result.out()).containsPattern("silver/" + rollup + " +[0-9,]+ rows");
+    }
     for (String gold : List.of("mrr_movements", "kpi_monthly", "cohort_retention", "clv")) {
       assertThat(result.out()).containsPattern("gold/" + gold + " +[0-9,]+ rows");
     }

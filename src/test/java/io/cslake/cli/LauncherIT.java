@@ -85,11 +85,14 @@ class LauncherIT {
   void exitCodeIsTheJvms() throws Exception {
     Path dir = SparkTestBase.newDir("launcher-exit");
 
-    Launched pending = launch(LAUNCHER, dir, Map.of(), "metrics");
+    Launched badKey = launch(LAUNCHER, dir, Map.of(), "ingest", "--set", "cslake.no-such-key=1");
+    Launched noSilver = launch(LAUNCHER, dir, Map.of(), "metrics");
     Launched none = launch(LAUNCHER, dir, Map.of());
 
-    assertThat(pending.exitCode()).isEqualTo(2);
-    assertThat(pending.err()).contains("'metrics' is not available yet");
+    assertThat(badKey.exitCode()).as(badKey.err()).isEqualTo(2);
+    assertThat(badKey.err()).contains("cslake.no-such-key");
+    assertThat(noSilver.exitCode()).as(noSilver.err()).isEqualTo(3);
+    assertThat(noSilver.err()).contains("Cannot compute metrics").contains("cslake ingest");
     assertThat(none.exitCode()).isEqualTo(2);
   }
 

@@ -37,12 +37,7 @@ class EngagementRollupIncrementalTest extends SparkTestBase {
 
   @Test
   void rollupsAfterANewDayEqualAFullRollupAndAReRunChangesNothing() throws IOException {
-    Path inputs = newDir("rollup-in");
-    IngestJobTest.write(
-        inputs.resolve("accounts/a.csv"), "account_id,created_at\nA1,2024-01-01\nA2,2024-01-01\n");
-    IngestJobTest.write(
-        inputs.resolve("subscriptions/s.csv"),
-        "account_id,start_date,mrr\nA1,2024-01-01,10\nA2,2024-01-01,20\n");
+    Path inputs = IngestUsageIncrementalTest.twoAccounts("rollup-in");
     Path events = inputs.resolve("usage_events");
     List<Row> first = new ArrayList<>();
     for (int day = 1; day <= 5; day++) {

@@ -50,6 +50,17 @@ class IngestUsageIncrementalTest extends SparkTestBase {
         .parquet(folder.toString());
   }
 
+  /** A new input folder with accounts A1 and A2 (CSV), each with an open subscription line. */
+  static Path twoAccounts(String name) throws IOException {
+    Path inputs = newDir(name);
+    IngestJobTest.write(
+        inputs.resolve("accounts/a.csv"), "account_id,created_at\nA1,2024-01-01\nA2,2024-01-01\n");
+    IngestJobTest.write(
+        inputs.resolve("subscriptions/s.csv"),
+        "account_id,start_date,mrr\nA1,2024-01-01,10\nA2,2024-01-01,20\n");
+    return inputs;
+  }
+
   static CslakeConfig config(Path inputs, Path lake) {
     return TestConfigs.of(
         lake,
@@ -67,12 +78,7 @@ class IngestUsageIncrementalTest extends SparkTestBase {
 
   @Test
   void aNewDayReadsOnlyTheLookbackWindowAndMatchesAFullIngest() throws IOException {
-    Path inputs = newDir("usage-in");
-    IngestJobTest.write(
-        inputs.resolve("accounts/a.csv"), "account_id,created_at\nA1,2024-01-01\nA2,2024-01-01\n");
-    IngestJobTest.write(
-        inputs.resolve("subscriptions/s.csv"),
-        "account_id,start_date,mrr\nA1,2024-01-01,10\nA2,2024-01-01,20\n");
+    Path inputs = IngestUsageIncrementalTest.twoAccounts("usage-in");
     Path events = inputs.resolve("usage_events");
     List<Row> firstBatch = new ArrayList<>();
     for (int day = 1; day <= 5; day++) {

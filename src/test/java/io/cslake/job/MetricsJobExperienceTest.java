@@ -116,7 +116,11 @@ class MetricsJobExperienceTest extends SparkTestBase {
 
     MetricsJob.Report report = run(lakehouse, "2024-06-30");
 
-    assertThat(report.skipped()).containsExactly("gold/feedback_themes (no silver surveys)");
+    assertThat(report.skipped())
+        .containsExactly(
+            "gold/account_engagement (no silver user_activity_daily (usage events))",
+            "gold/feature_adoption_monthly (no silver user_activity_daily (usage events))",
+            "gold/feedback_themes (no silver surveys)");
     Dataset<Row> kpi = TestTables.delta(lakehouse.gold("kpi_monthly"));
     assertThat(kpi.columns()).contains(ExperienceMonthly.COLUMNS.toArray(String[]::new));
     assertThat(kpi.count()).isEqualTo(9);
