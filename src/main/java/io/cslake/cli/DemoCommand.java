@@ -2,8 +2,10 @@ package io.cslake.cli;
 
 import static org.apache.spark.sql.functions.col;
 import static org.apache.spark.sql.functions.count;
+import static org.apache.spark.sql.functions.countDistinct;
 import static org.apache.spark.sql.functions.max;
 import static org.apache.spark.sql.functions.min;
+import static org.apache.spark.sql.functions.sum;
 
 import io.cslake.CslakeException;
 import io.cslake.config.CslakeConfig;
@@ -185,18 +187,19 @@ final class DemoCommand implements Callable<Integer> {
           .append(r.getLong(1));
     }
     out.printf(Locale.ROOT, "  accounts: %,d (%s)%n", total, seg);
-    String usage = lakehouse.silver(Source.USAGE_EVENTS.id());
-    if (DeltaTable.isDeltaTable(spark, usage)) {
+    // From the per-user-day rollup: the demo does not scan the usage events again either.
+    String userDays = lakehouse.silver(UserActivityDaily.TABLE);
+    if (DeltaTable.isDeltaTable(spark, userDays)) {
       Row u =
           spark
               .read()
               .format("delta")
-              .load(usage)
+              .load(userDays)
               .agg(
-                  count("*"),
-                  min("event_date"),
-                  max("event_date"),
-                  org.apache.spark.sql.functions.countDistinct("account_id", "user_id"))
+                  sum(UserActivityDaily.EVENTS),
+                  min(UserActivityDaily.EVENT_DATE),
+                  max(UserActivityDaily.EVENT_DATE),
+                  countDistinct(UserActivityDaily.ACCOUNT_ID, UserActivityDaily.USER_ID))
               .first();
       out.printf(
           Locale.ROOT,

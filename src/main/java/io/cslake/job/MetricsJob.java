@@ -10,6 +10,7 @@ import io.cslake.config.CslakeConfig;
 import io.cslake.contract.Source;
 import io.cslake.table.DeltaWriter;
 import io.cslake.table.RunsTable;
+import io.cslake.transform.Segments;
 import io.cslake.transform.engagement.AccountEngagement;
 import io.cslake.transform.engagement.AccountUsageDaily;
 import io.cslake.transform.engagement.EngagementMonthly;
@@ -448,7 +449,7 @@ public final class MetricsJob {
     List<Row> rows =
         kpi.filter(
                 col(KpiMonthly.SEGMENT)
-                    .equalTo(lit("ALL"))
+                    .equalTo(lit(Segments.ALL))
                     .and(col(KpiMonthly.MONTH).equalTo(lit(Date.valueOf(asOf.withDayOfMonth(1))))))
             .select(
                 KpiMonthly.MONTH,
