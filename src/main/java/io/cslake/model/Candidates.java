@@ -69,10 +69,10 @@ public final class Candidates {
     stages.add(
         new VectorAssembler()
             .setInputCols(inputs.toArray(String[]::new))
-            .setOutputCol("_raw_features"));
+            .setOutputCol(FeatureImportances.RAW_FEATURES));
     stages.add(
         new StandardScaler()
-            .setInputCol("_raw_features")
+            .setInputCol(FeatureImportances.RAW_FEATURES)
             .setOutputCol(FEATURES)
             .setWithMean(true)
             .setWithStd(true));

@@ -38,6 +38,9 @@ public final class OrganizationFeatures {
   /** 1 when a champion's tenure ended in the 90 days ending at the as-of date, else 0. */
   public static final String CHAMPION_LEFT_90D = "champion_left_90d";
 
+  /** 1 when a champion's tenure ended in the 180 days ending at the as-of date, else 0. */
+  public static final String CHAMPION_LEFT_180D = "champion_left_180d";
+
   /** 1 when a decision maker's tenure ended in the 90 days ending at the as-of date, else 0. */
   public static final String DECISION_MAKER_LEFT_90D = "decision_maker_left_90d";
 
@@ -50,6 +53,7 @@ public final class OrganizationFeatures {
   static final String CHAMPION = "champion";
   static final String DECISION_MAKER = "decision_maker";
   static final int WINDOW_DAYS = 90;
+  static final int LONG_WINDOW_DAYS = 180;
 
   private OrganizationFeatures() {}
 
@@ -72,6 +76,7 @@ public final class OrganizationFeatures {
     Column endedByAsOf = col("_end").isNotNull().and(col("_end").leq(asOf));
     Column present = not(endedByAsOf);
     Column leftInWindow = endedByAsOf.and(col("_end").gt(date_sub(asOf, WINDOW_DAYS)));
+    Column leftInLongWindow = endedByAsOf.and(col("_end").gt(date_sub(asOf, LONG_WINDOW_DAYS)));
     Column champion = col("_role").equalTo(lit(CHAMPION));
     Column decisionMaker = col("_role").equalTo(lit(DECISION_MAKER));
     Column lastChampionChange =
@@ -84,6 +89,8 @@ public final class OrganizationFeatures {
             count(when(present, lit(1))).as(ACTIVE_CONTACTS),
             count(when(present.and(champion), lit(1))).as(ACTIVE_CHAMPIONS),
             max(when(leftInWindow.and(champion), lit(1)).otherwise(lit(0))).as(CHAMPION_LEFT_90D),
+            max(when(leftInLongWindow.and(champion), lit(1)).otherwise(lit(0)))
+                .as(CHAMPION_LEFT_180D),
             max(when(leftInWindow.and(decisionMaker), lit(1)).otherwise(lit(0)))
                 .as(DECISION_MAKER_LEFT_90D),
             sum(when(leftInWindow, lit(1)).otherwise(lit(0))).as(CONTACTS_LOST_90D),

@@ -1,12 +1,19 @@
 package io.cslake.transform.features;
 
+import static org.apache.spark.sql.functions.add_months;
 import static org.apache.spark.sql.functions.broadcast;
+import static org.apache.spark.sql.functions.coalesce;
 import static org.apache.spark.sql.functions.col;
+import static org.apache.spark.sql.functions.date_add;
 import static org.apache.spark.sql.functions.date_sub;
 import static org.apache.spark.sql.functions.datediff;
 import static org.apache.spark.sql.functions.floor;
+import static org.apache.spark.sql.functions.greatest;
 import static org.apache.spark.sql.functions.lit;
+import static org.apache.spark.sql.functions.max;
+import static org.apache.spark.sql.functions.min;
 import static org.apache.spark.sql.functions.sum;
+import static org.apache.spark.sql.functions.trunc;
 import static org.apache.spark.sql.functions.when;
 
 import io.cslake.transform.Columns;
@@ -41,6 +48,18 @@ public final class UsageTrendFeatures {
    */
   public static final String EVENTS_TREND_8W = "events_trend_8w";
 
+  /**
+   * Daily mean events of the last 30 days ÷ daily mean events of the baseline: the 12 calendar
+   * months that end at least 30 days before the as-of date (from the account's first usage, when
+   * later). 0 when there was no usage in the last 30 days; null without baseline usage. A level
+   * long below its usual one shows here even once the fall has stopped (the 30/60 ratio is then 1).
+   */
+  public static final String EVENTS_RATIO_TO_BASELINE = "events_ratio_to_baseline";
+
+  /** The same for active user-days (the sum over days of active users). */
+  public static final String ACTIVE_USERS_RATIO_TO_BASELINE = "active_users_ratio_to_baseline";
+
+  static final int BASELINE_MONTHS = 12;
   static final int RECENT_DAYS = 30;
   static final int PRIOR_DAYS = 60;
   static final int WEEKS = 8;
@@ -98,14 +117,72 @@ public final class UsageTrendFeatures {
     }
     Column slope = col("_sum_xy").minus(lit(meanX).multiply(col("_sum_y"))).divide(lit(sxx));
     Column meanWeekly = col("_sum_y").divide(lit(WEEKS));
-    return sums.select(
-        col(ACCOUNT_ID),
-        col(AS_OF_DATE),
-        ratio(AccountUsageDaily.EVENTS).as(EVENTS_RATIO_30_60),
-        ratio(AccountUsageDaily.ACTIVE_USERS).as(ACTIVE_USERS_RATIO_30_60),
-        ratio(AccountUsageDaily.LOGINS).as(LOGINS_RATIO_30_60),
-        ratio(AccountUsageDaily.MINUTES).as(MINUTES_RATIO_30_60),
-        Columns.ratio(slope, meanWeekly).as(EVENTS_TREND_8W));
+    Dataset<Row> recentAndTrend =
+        sums.select(
+            col(ACCOUNT_ID),
+            col(AS_OF_DATE),
+            ratio(AccountUsageDaily.EVENTS).as(EVENTS_RATIO_30_60),
+            ratio(AccountUsageDaily.ACTIVE_USERS).as(ACTIVE_USERS_RATIO_30_60),
+            ratio(AccountUsageDaily.LOGINS).as(LOGINS_RATIO_30_60),
+            ratio(AccountUsageDaily.MINUTES).as(MINUTES_RATIO_30_60),
+            Columns.ratio(slope, meanWeekly).as(EVENTS_TREND_8W),
+            col("_recent_" + AccountUsageDaily.EVENTS).as("_recent_events"),
+            col("_recent_" + AccountUsageDaily.ACTIVE_USERS).as("_recent_users"));
+    Column recentEvents = coalesce(col("_recent_events"), lit(0.0)).divide(lit(RECENT_DAYS));
+    Column recentUsers = coalesce(col("_recent_users"), lit(0.0)).divide(lit(RECENT_DAYS));
+    return Columns.join(
+            recentAndTrend, baseline(accountDays, snapshots), "full_outer", ACCOUNT_ID, AS_OF_DATE)
+        .select(
+            col(ACCOUNT_ID),
+            col(AS_OF_DATE),
+            col(EVENTS_RATIO_30_60),
+            col(ACTIVE_USERS_RATIO_30_60),
+            col(LOGINS_RATIO_30_60),
+            col(MINUTES_RATIO_30_60),
+            col(EVENTS_TREND_8W),
+            Columns.ratio(recentEvents, col("_base_events").divide(col("_base_days")))
+                .as(EVENTS_RATIO_TO_BASELINE),
+            Columns.ratio(recentUsers, col("_base_users").divide(col("_base_days")))
+                .as(ACTIVE_USERS_RATIO_TO_BASELINE));
+  }
+
+  /**
+   * Per account and snapshot: events and active user-days of the baseline months and the number of
+   * days they cover from the account's first usage. Months are summed first, so each account-month
+   * meets the snapshots once.
+   */
+  private static Dataset<Row> baseline(Dataset<Row> accountDays, Dataset<Row> snapshots) {
+    Dataset<Row> months =
+        accountDays
+            .groupBy(
+                col(AccountUsageDaily.ACCOUNT_ID).as(ACCOUNT_ID),
+                trunc(col(AccountUsageDaily.EVENT_DATE), "month").as("_month"))
+            .agg(
+                sum(col(AccountUsageDaily.EVENTS).cast(DataTypes.DoubleType)).as("_m_events"),
+                sum(col(AccountUsageDaily.ACTIVE_USERS).cast(DataTypes.DoubleType)).as("_m_users"),
+                min(col(AccountUsageDaily.EVENT_DATE)).as("_m_first"));
+    // The baseline ends on the last day of the month before the one holding as_of − 29 days.
+    Dataset<Row> windows =
+        snapshots
+            .select(col(AS_OF_DATE))
+            .withColumn(
+                "_b_end", date_sub(trunc(date_sub(col(AS_OF_DATE), RECENT_DAYS - 1), "month"), 1))
+            .withColumn("_b_start", add_months(date_add(col("_b_end"), 1), -BASELINE_MONTHS));
+    return months
+        .join(
+            broadcast(windows),
+            col("_month").geq(col("_b_start")).and(col("_month").leq(col("_b_end"))))
+        .groupBy(ACCOUNT_ID, AS_OF_DATE)
+        .agg(
+            sum("_m_events").as("_base_events"),
+            sum("_m_users").as("_base_users"),
+            min("_m_first").as("_first"),
+            max("_b_start").as("_b_start"),
+            max("_b_end").as("_b_end"))
+        .withColumn(
+            "_base_days",
+            datediff(col("_b_end"), greatest(col("_b_start"), col("_first"))).plus(lit(1)))
+        .select(ACCOUNT_ID, AS_OF_DATE, "_base_events", "_base_users", "_base_days");
   }
 
   private static Column ratio(String measure) {

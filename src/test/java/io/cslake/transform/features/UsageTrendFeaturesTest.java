@@ -24,12 +24,19 @@ import org.junit.jupiter.api.Test;
  * after. Events 30/30 vs 90/60 = 2/3; users 5/30 vs 6/60 = 5/3; logins 3/30 vs 6/60 = 1; minutes
  * 60/30 vs 90/60 = 4/3. Trend: Σy = 90 (weeks 0, 1, 6), Σxy = 7·10 + 6·20 + 1·60 = 250: (250 − 315)
  * / 42 / 11.25. B: Feb 1 (k 59: 5 events, 1 user): ratios 0 for events and users, null for logins
- * and minutes (0 / 0), no events in the 8 weeks: null trend. C: only Dec 1 2023: no row.
+ * and minutes (0 / 0), no events in the 8 weeks: null trend. C: only Dec 1 2023, outside the 90
+ * days.
+ *
+ * <p>Baselines: the 12 months ending on the last day of the month before the one holding as_of − 29
+ * days. As of 2024-03-31 that is Mar 2023 – Feb 2024: A has Jan (1030 events, 3 user-days) and Feb
+ * (60, 4) from Jan 1: 60 days, so events 1/day vs 1090/60, users 5/30 vs 7/60; B has Feb 1 (5
+ * events) from Feb 1: recent 0, ratio 0; C has Dec 1 (7 events): ratio 0. As of 2024-02-29 it is
+ * Jan – Dec 2023: only C (Dec), recent 0: ratio 0; A and B have no baseline: null.
  *
  * <p>As of 2024-02-29. A: Feb 15 k 14, Jan 5 k 55, Jan 1 k 59 (1000 events, 1 user, 0 logins, 10
  * min): events 60/30 vs 1030/60, users 4/30 vs 3/60, logins 3/30 vs 3/60, minutes 60/30 vs 40/60;
  * trend Σy = 90 (weeks 2 and 7), Σxy = 5·60 + 0·30 = 300. B: Feb 1 k 28: all recent, prior 0: null
- * ratios; trend Σy = 5 at x = 3. C: Dec 1 is k 90: no row.
+ * ratios; trend Σy = 5 at x = 3. C: Dec 1 is k 90, outside.
  */
 class UsageTrendFeaturesTest extends SparkTestBase {
 
@@ -66,7 +73,7 @@ class UsageTrendFeaturesTest extends SparkTestBase {
             .orderBy(UsageTrendFeatures.ACCOUNT_ID, UsageTrendFeatures.AS_OF_DATE)
             .collectAsList()) {
       StringBuilder line = new StringBuilder(r.getString(0) + " " + r.getDate(1));
-      for (int i = 2; i < 7; i++) {
+      for (int i = 2; i < 9; i++) {
         line.append(' ')
             .append(r.isNullAt(i) ? "null" : String.format(Locale.ROOT, "%.6f", r.getDouble(i)));
       }
@@ -80,10 +87,18 @@ class UsageTrendFeaturesTest extends SparkTestBase {
                 + " "
                 + six((4 / 30.0) / (3 / 60.0))
                 + " 2.000000 3.000000 "
-                + six((300 - 315) / 42.0 / 11.25),
-            "A 2024-03-31 0.666667 1.666667 1.000000 1.333333 " + six(-65 / 42.0 / 11.25),
-            "B 2024-02-29 null null null null " + six((15 - 17.5) / 42.0 / 0.625),
-            "B 2024-03-31 0.000000 0.000000 null null null");
+                + six((300 - 315) / 42.0 / 11.25)
+                + " null null",
+            "A 2024-03-31 0.666667 1.666667 1.000000 1.333333 "
+                + six(-65 / 42.0 / 11.25)
+                + " "
+                + six(1.0 / (1090 / 60.0))
+                + " "
+                + six((5 / 30.0) / (7 / 60.0)),
+            "B 2024-02-29 null null null null " + six((15 - 17.5) / 42.0 / 0.625) + " null null",
+            "B 2024-03-31 0.000000 0.000000 null null null 0.000000 0.000000",
+            "C 2024-02-29 null null null null null 0.000000 0.000000",
+            "C 2024-03-31 null null null null null 0.000000 0.000000");
   }
 
   private static String six(double v) {
