@@ -16,9 +16,11 @@ import org.apache.spark.ml.linalg.SQLDataTypes;
 import org.apache.spark.ml.linalg.Vector;
 import org.apache.spark.ml.linalg.Vectors;
 import org.apache.spark.ml.regression.DecisionTreeRegressionModel;
+import org.apache.spark.ml.tree.CategoricalSplit;
 import org.apache.spark.ml.tree.InternalNode;
 import org.apache.spark.ml.tree.LeafNode;
 import org.apache.spark.ml.tree.Node;
+import org.apache.spark.mllib.tree.impurity.ImpurityCalculator;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.RowFactory;
@@ -38,6 +40,7 @@ class MllibTreeShapTest extends SparkTestBase {
   private static final int FEATURES = 5;
   private static final double EXACT = 1e-9;
   private static final double ADDITIVE = 1e-6;
+  private static final double[] CATEGORY_EFFECT = {-1.0, 0.5, -1.5, 2.0};
 
   private static Dataset<Row> continuous;
   private static GBTClassificationModel continuousModel;
@@ -190,6 +193,38 @@ class MllibTreeShapTest extends SparkTestBase {
         ROWS, continuousWorst, categoricalWorst);
   }
 
+  @Test
+  void anUnseenCategoryFollowsTheSetMllibKeeps() {
+    // MLlib keeps the smaller side's category set: {0, 1, 2} of 4 is kept as its complement {3},
+    // so a category outside 0–3 goes left, which "in leftCategories goes left" would get wrong.
+    CategoricalSplit keepsRight = new CategoricalSplit(0, new double[] {0, 1, 2}, 4);
+    CategoricalSplit keepsLeft = new CategoricalSplit(0, new double[] {3}, 4);
+    for (CategoricalSplit split : List.of(keepsRight, keepsLeft)) {
+      Node root = new InternalNode(0, 0, 0, leaf(-1, 3), leaf(2, 1), split, stats(4));
+      TreeEnsemble trees =
+          TreeEnsemble.fromTrees(
+              new DecisionTreeRegressionModel[] {new DecisionTreeRegressionModel(root, 2)},
+              new double[] {1.0},
+              2);
+      for (double category : new double[] {0, 1, 2, 3, 4, 9, -1, Double.NaN}) {
+        double[] x = {category, 0};
+        double expected = split.shouldGoLeft(Vectors.dense(x)) ? -1 : 2;
+        assertThat(trees.margin(x)).as("category %s", category).isEqualTo(expected);
+        assertThat(TreeShap.explain(trees, x).margin()).isCloseTo(expected, within(EXACT));
+      }
+    }
+    assertThat(keepsRight.shouldGoLeft(Vectors.dense(9, 0))).isTrue();
+    assertThat(keepsLeft.shouldGoLeft(Vectors.dense(9, 0))).isFalse();
+  }
+
+  private static LeafNode leaf(double prediction, double count) {
+    return new LeafNode(prediction, 0, stats(count));
+  }
+
+  private static ImpurityCalculator stats(double count) {
+    return ImpurityCalculator.getCalculator("variance", new double[] {count, 0, 0}, (long) count);
+  }
+
   private static double assertAdditive(
       GBTClassificationModel model, Dataset<Row> rows, String featuresColumn) {
     TreeEnsemble trees = TreeEnsemble.fromGbt(model);
@@ -273,7 +308,7 @@ class MllibTreeShapTest extends SparkTestBase {
   /**
    * {@code ROWS} rows of five features in [0, 1) and a label drawn from a logistic model with an
    * interaction. With {@code categorical}, feature 0 is instead a category 0–3 whose effect is not
-   * monotone (1 and 3 raise churn), so trees split it by category sets.
+   * monotone, so trees split it by category sets (3 against the rest, among others).
    */
   private static Dataset<Row> rows(long seed, boolean categorical) {
     Random random = new Random(seed);
@@ -286,7 +321,7 @@ class MllibTreeShapTest extends SparkTestBase {
       double effect0;
       if (categorical) {
         x[0] = random.nextInt(4);
-        effect0 = (x[0] == 1 || x[0] == 3) ? 1.5 : -1.5;
+        effect0 = CATEGORY_EFFECT[(int) x[0]];
       } else {
         effect0 = 3 * x[0] - 1.5;
       }
