@@ -55,6 +55,11 @@ public final class LinearContributions implements Serializable {
               + model.numClasses()
               + " classes: contributions are defined for the binary churn model only.");
     }
+    if (model.coefficientMatrix().numRows() != 1) {
+      throw new IllegalArgumentException(
+          "Cannot explain a logistic regression fitted with the multinomial family: its margin is"
+              + " not one log-odds. Fit the churn model with family \"binomial\" (or \"auto\").");
+    }
     double[] coefficients = model.coefficients().toArray();
     double[] mean = scaler.mean().toArray();
     double[] std = scaler.std().toArray();

@@ -44,6 +44,7 @@ public final class TreeEnsemble implements Serializable {
   final double[] value;
   final double[] cover;
   final int maxDepth;
+  private final double expectedMargin;
 
   private TreeEnsemble(int numFeatures, double[] treeWeights, Flattener nodes) {
     this.numFeatures = numFeatures;
@@ -60,6 +61,11 @@ public final class TreeEnsemble implements Serializable {
     this.cover = Arrays.copyOf(nodes.cover, size);
     this.maxDepth = nodes.maxDepth;
     validate();
+    double expected = 0;
+    for (int t = 0; t < roots.length; t++) {
+      expected += this.treeWeights[t] * expectedValue(roots[t]);
+    }
+    this.expectedMargin = expected;
   }
 
   /**
@@ -147,11 +153,7 @@ public final class TreeEnsemble implements Serializable {
    * cover-weighted average of both children. This is TreeSHAP's base value.
    */
   public double expectedMargin() {
-    double sum = 0;
-    for (int t = 0; t < roots.length; t++) {
-      sum += treeWeights[t] * expectedValue(roots[t]);
-    }
-    return sum;
+    return expectedMargin;
   }
 
   double expectedValue(int node) {

@@ -13,8 +13,8 @@
  * Dataset<Row>} with a features vector column.
  *
  * <p>Everything here is a pure function of a fitted MLlib model and a feature vector: no I/O, no
- * session lookup. Depends only on Spark and MLlib; nothing in cslake depends on it yet but the
- * scoring of issue 7. The method is written out in {@code docs/ARCHITECTURE.md} ("How contributions
- * are computed").
+ * session lookup. Depends only on Spark and MLlib, nothing else in cslake; scoring (issue 7) will
+ * depend on it. The method is written out in {@code docs/ARCHITECTURE.md} ("How contributions are
+ * computed").
  */
 package io.cslake.model.explain;

@@ -128,6 +128,24 @@ class LinearContributionsTest extends SparkTestBase {
                 + " Score with the features the model was trained on.");
   }
 
+  @Test
+  void aMultinomialFitIsRefused() {
+    LogisticRegression multinomial =
+        new LogisticRegression().setFeaturesCol("scaled").setFamily("multinomial").setMaxIter(5);
+    PipelineModel pipeline =
+        new Pipeline()
+            .setStages(
+                new PipelineStage[] {
+                  new StandardScaler().setInputCol("features").setOutputCol("scaled"), multinomial
+                })
+            .fit(rows);
+
+    assertThatThrownBy(() -> linear(pipeline))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageStartingWith(
+            "Cannot explain a logistic regression fitted with the multinomial family");
+  }
+
   private static double assertAdditive(PipelineModel pipeline, LinearContributions linear) {
     JavaSparkContext context = JavaSparkContext.fromSparkContext(spark.sparkContext());
     Dataset<Row> explained =

@@ -73,6 +73,8 @@ class MllibTreeShapTest extends SparkTestBase {
   void marginAndProbabilityMatchMllib() {
     TreeEnsemble trees = TreeEnsemble.fromGbt(continuousModel);
     assertThat(trees.numTrees()).isEqualTo(12);
+    assertThat(trees.treeWeight(0)).isEqualTo(1.0);
+    assertThat(trees.treeWeight(1)).isEqualTo(continuousModel.getStepSize());
 
     double worst = 0;
     for (Row row : continuousModel.transform(continuous).collectAsList()) {
