@@ -1,9 +1,7 @@
 package io.cslake.model.explain;
 
 import java.io.Serializable;
-import java.util.ArrayDeque;
 import java.util.Arrays;
-import java.util.Deque;
 import java.util.List;
 import java.util.Objects;
 import org.apache.spark.ml.classification.GBTClassificationModel;
@@ -267,11 +265,6 @@ public final class TreeEnsemble implements Serializable {
           feature, Double.NaN, sorted, left, right, Double.NaN, left.cover + right.cover);
     }
 
-    /** The training weight reaching this node. */
-    public double cover() {
-      return cover;
-    }
-
     private static void checkFeature(int feature) {
       if (feature < 0) {
         throw new IllegalArgumentException(
@@ -299,33 +292,23 @@ public final class TreeEnsemble implements Serializable {
     }
 
     int addMllib(org.apache.spark.ml.tree.Node root) {
-      // Iterative, so that deep trees cannot overflow the stack: (node, parent index, is left).
-      int rootIndex = -1;
-      Deque<Object[]> stack = new ArrayDeque<>();
-      stack.push(new Object[] {root, -1, Boolean.FALSE, 0});
-      while (!stack.isEmpty()) {
-        Object[] item = stack.pop();
-        org.apache.spark.ml.tree.Node node = (org.apache.spark.ml.tree.Node) item[0];
-        int parent = (Integer) item[1];
-        int depth = (Integer) item[3];
-        int index = append(depth);
-        value[index] = node.prediction();
-        cover[index] = node.impurityStats().count();
-        if (parent < 0) {
-          rootIndex = index;
-        } else if ((Boolean) item[2]) {
-          left[parent] = index;
-        } else {
-          right[parent] = index;
-        }
-        if (node instanceof InternalNode) {
-          InternalNode internal = (InternalNode) node;
-          setSplit(index, internal.split());
-          stack.push(new Object[] {internal.rightChild(), index, Boolean.FALSE, depth + 1});
-          stack.push(new Object[] {internal.leftChild(), index, Boolean.TRUE, depth + 1});
-        }
+      // Recursive like every walk here: MLlib trees are at most 30 levels deep.
+      return addMllib(root, 0);
+    }
+
+    private int addMllib(org.apache.spark.ml.tree.Node node, int depth) {
+      int index = append(depth);
+      value[index] = node.prediction();
+      cover[index] = node.impurityStats().count();
+      if (node instanceof InternalNode) {
+        InternalNode internal = (InternalNode) node;
+        setSplit(index, internal.split());
+        int l = addMllib(internal.leftChild(), depth + 1);
+        int r = addMllib(internal.rightChild(), depth + 1);
+        left[index] = l;
+        right[index] = r;
       }
-      return rootIndex;
+      return index;
     }
 
     private void setSplit(int index, Split split) {

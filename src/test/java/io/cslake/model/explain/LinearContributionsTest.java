@@ -129,6 +129,27 @@ class LinearContributionsTest extends SparkTestBase {
   }
 
   @Test
+  void aNullFeatureVectorGetsNullContributions() {
+    LinearContributions linear = linear(fit(true));
+    StructType schema = new StructType().add("features", SQLDataTypes.VectorType());
+    Dataset<Row> withNull =
+        spark.createDataFrame(
+            List.of(
+                RowFactory.create((Object) null),
+                RowFactory.create(Vectors.dense(1, 2, 3, 0, 7.5))),
+            schema);
+    JavaSparkContext context = JavaSparkContext.fromSparkContext(spark.sparkContext());
+
+    List<Row> result =
+        ContributionColumns.withLinearContributions(withNull, "features", context.broadcast(linear))
+            .collectAsList();
+
+    assertThat(result.get(0).isNullAt(result.get(0).fieldIndex(ContributionColumns.CONTRIBUTIONS)))
+        .isTrue();
+    assertThat(result.get(1).getList(1)).hasSize(FEATURES);
+  }
+
+  @Test
   void aMultinomialFitIsRefused() {
     LogisticRegression multinomial =
         new LogisticRegression().setFeaturesCol("scaled").setFamily("multinomial").setMaxIter(5);
