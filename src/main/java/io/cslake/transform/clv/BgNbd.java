@@ -20,6 +20,7 @@ import java.io.Serializable;
 import java.sql.Date;
 import java.time.LocalDate;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -227,37 +228,79 @@ public final class BgNbd {
 
   /**
    * The log-likelihood of all customers in {@code tuples}: Σ customers × per-customer value. The
-   * terms that depend on x alone are computed once per distinct x.
+   * terms that depend on x alone are computed once per distinct x, the logarithms of α + t_x and α
+   * + T once per distinct t_x and T.
    */
   public static double logLikelihood(Params params, List<Statistics> tuples) {
-    double r = params.r();
-    double alpha = params.alpha();
-    double a = params.a();
-    double b = params.b();
-    double logBetaAb = logBeta(a, b);
-    double logGammaR = logGamma(r);
-    double logAlpha = Math.log(alpha);
-    int cachedX = -1;
-    double common = 0;
-    double alive = 0;
-    double droppedOut = 0;
-    double total = 0;
-    for (Statistics s : tuples) {
-      int x = s.x();
-      if (x != cachedX) {
-        cachedX = x;
-        common = logGamma(r + x) - logGammaR + r * logAlpha;
-        alive = logBeta(a, b + x) - logBetaAb;
-        droppedOut = x > 0 ? logBeta(a + 1, b + x - 1) - logBetaAb : Double.NEGATIVE_INFINITY;
+    return new Compressed(tuples).logLikelihood(params);
+  }
+
+  /** Tuples sorted by x, their t_x and T as indices into their distinct values. */
+  private static final class Compressed {
+    private final int[] x;
+    private final int[] tx;
+    private final int[] t;
+    private final double[] customers;
+    private final double[] times;
+
+    Compressed(List<Statistics> tuples) {
+      List<Statistics> sorted = new ArrayList<>(tuples);
+      sorted.sort((u, v) -> Integer.compare(u.x(), v.x()));
+      Map<Double, Integer> index = new HashMap<>();
+      List<Double> values = new ArrayList<>();
+      int n = sorted.size();
+      x = new int[n];
+      tx = new int[n];
+      t = new int[n];
+      customers = new double[n];
+      for (int i = 0; i < n; i++) {
+        Statistics s = sorted.get(i);
+        x[i] = s.x();
+        tx[i] = index.computeIfAbsent(s.tx(), k -> add(values, k));
+        t[i] = index.computeIfAbsent(s.t(), k -> add(values, k));
+        customers[i] = s.customers();
       }
-      double value =
-          common
-              + logSumExp(
-                  alive - (r + x) * Math.log(alpha + s.t()),
-                  droppedOut - (r + x) * Math.log(alpha + s.tx()));
-      total += s.customers() * value;
+      times = values.stream().mapToDouble(Double::doubleValue).toArray();
     }
-    return total;
+
+    private static int add(List<Double> values, double value) {
+      values.add(value);
+      return values.size() - 1;
+    }
+
+    double logLikelihood(Params params) {
+      double r = params.r();
+      double alpha = params.alpha();
+      double a = params.a();
+      double b = params.b();
+      double[] logs = new double[times.length];
+      for (int i = 0; i < times.length; i++) {
+        logs[i] = Math.log(alpha + times[i]);
+      }
+      double logBetaAb = logBeta(a, b);
+      double logGammaR = logGamma(r);
+      double logAlpha = Math.log(alpha);
+      int cachedX = -1;
+      double common = 0;
+      double alive = 0;
+      double droppedOut = 0;
+      double total = 0;
+      for (int i = 0; i < x.length; i++) {
+        int xi = x[i];
+        if (xi != cachedX) {
+          cachedX = xi;
+          common = logGamma(r + xi) - logGammaR + r * logAlpha;
+          alive = logBeta(a, b + xi) - logBetaAb;
+          droppedOut = xi > 0 ? logBeta(a + 1, b + xi - 1) - logBetaAb : Double.NEGATIVE_INFINITY;
+        }
+        double power = r + xi;
+        total +=
+            customers[i]
+                * (common
+                    + logSumExp(alive - power * logs[t[i]], droppedOut - power * logs[tx[i]]));
+      }
+      return total;
+    }
   }
 
   /**
@@ -269,18 +312,17 @@ public final class BgNbd {
     if (tuples.isEmpty()) {
       throw new IllegalArgumentException("Cannot fit the BG/NBD model: there are no customers");
     }
-    List<Statistics> sorted = new ArrayList<>(tuples);
-    sorted.sort((u, v) -> Integer.compare(u.x(), v.x()));
+    Compressed compressed = new Compressed(tuples);
     long customers = 0;
     double meanT = 0;
-    for (Statistics s : sorted) {
+    for (Statistics s : tuples) {
       customers += s.customers();
       meanT += s.customers() * s.t();
     }
     meanT /= customers;
     long n = customers;
     ToDoubleFunction<double[]> logLikelihood =
-        p -> logLikelihood(new Params(p[0], p[1], p[2], p[3]), sorted);
+        p -> compressed.logLikelihood(new Params(p[0], p[1], p[2], p[3]));
     List<double[]> starts =
         List.of(
             new double[] {1, Math.max(meanT, 1e-3), 1, 1},
@@ -295,7 +337,7 @@ public final class BgNbd {
         boxed(errors),
         optimum.logLikelihood() * n,
         customers,
-        sorted.size());
+        tuples.size());
   }
 
   static List<Double> boxed(double[] values) {

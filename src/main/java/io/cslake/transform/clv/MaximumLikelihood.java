@@ -6,9 +6,9 @@ import java.util.function.ToDoubleFunction;
 
 /**
  * Maximum likelihood on the driver for models with a few positive parameters: Nelder–Mead over the
- * logarithms of the parameters, inside box bounds, from several starting points, each restarted
- * once from its own optimum (Nelder–Mead can stall on a ridge); standard errors from a numerical
- * Hessian. Package-private.
+ * logarithms of the parameters, inside box bounds, from several starting points, the best optimum
+ * restarted once (Nelder–Mead can stall on a ridge); standard errors from a numerical Hessian.
+ * Package-private.
  */
 final class MaximumLikelihood {
   /** Every parameter is kept in [{@value #LOWER}, {@value #UPPER}]. */
@@ -50,12 +50,16 @@ final class MaximumLikelihood {
       for (int i = 0; i < start.length; i++) {
         logs[i] = Math.log(start[i]);
       }
-      double[] point = nelderMead(objective, nelderMead(objective, logs));
+      double[] point = nelderMead(objective, logs);
       double value = objective.applyAsDouble(point);
       if (best == null || value < bestValue) {
         best = point;
         bestValue = value;
       }
+    }
+    if (best != null) {
+      best = nelderMead(objective, best);
+      bestValue = objective.applyAsDouble(best);
     }
     if (best == null || Double.isInfinite(bestValue)) {
       throw new ArithmeticException(
