@@ -364,39 +364,51 @@ public final class BgNbd {
 
   /**
    * Expected purchases of a new customer in (0, t]: E[X(t)] = (a+b−1)/(a−1) · [1 − (α/(α+t))^r ·
-   * ₂F₁(r, b; a+b−1; t/(α+t))] (FHL 2005, eq. 7). Undefined at a = 1 exactly.
+   * ₂F₁(r, b; a+b−1; t/(α+t))] (FHL 2005, eq. 7). Undefined at a = 1 exactly. Evaluated as {@link
+   * #bracket} with x = 0.
    */
   public static double expectedPurchases(Params params, double t) {
-    double r = params.r();
-    double alpha = params.alpha();
     double a = params.a();
     double b = params.b();
-    double z = t / (alpha + t);
-    double bracket =
-        1 - Math.exp(r * Math.log(alpha / (alpha + t))) * hypergeometric2F1(r, b, a + b - 1, z);
-    return (a + b - 1) / (a - 1) * bracket;
+    return (a + b - 1) / (a - 1) * bracket(params, 0, params.alpha(), t);
   }
 
   /**
    * Expected purchases in (T, T + t] of a customer with statistics (x, t_x, T) (FHL 2005, eq. 10):
    * [(a+b+x−1)/(a−1)] · [1 − ((α+T)/(α+T+t))^(r+x) · ₂F₁(r+x, b+x; a+b+x−1; t/(α+T+t))] / [1 + [x >
-   * 0] a/(b+x−1) · ((α+T)/(α+t_x))^(r+x)]. Undefined at a = 1 exactly.
+   * 0] a/(b+x−1) · ((α+T)/(α+t_x))^(r+x)]. Undefined at a = 1 exactly. Evaluated as {@link
+   * #bracket}.
    */
   public static double expectedPurchases(
       Params params, int x, double tx, double t, double horizon) {
     if (horizon == 0) {
       return 0;
     }
-    double r = params.r();
-    double alpha = params.alpha();
     double a = params.a();
     double b = params.b();
-    double z = horizon / (alpha + t + horizon);
-    double bracket =
-        1
-            - Math.exp((r + x) * Math.log((alpha + t) / (alpha + t + horizon)))
-                * hypergeometric2F1(r + x, b + x, a + b + x - 1, z);
-    return (a + b + x - 1) / (a - 1) * bracket * probabilityAlive(params, x, tx, t);
+    return (a + b + x - 1)
+        / (a - 1)
+        * bracket(params, x, params.alpha() + t, horizon)
+        * probabilityAlive(params, x, tx, t);
+  }
+
+  /**
+   * 1 − (1−z)^(r+x) · ₂F₁(r+x, b+x; a+b+x−1; z) with 1 − z = s / (s + h), through Euler's
+   * transformation ₂F₁(A, B; C; z) = (1−z)^(C−A−B) ₂F₁(C−A, C−B; C; z): here C − A − B = a − 1 − r
+   * − x, so the bracket is 1 − (1−z)^(a−1) · ₂F₁(a+b−1−r, a−1; a+b+x−1; z). The untransformed
+   * series grows like (1−z)^−x and overflows for heavy buyers (x ≳ 1000 at z = ½) before its
+   * prefactor brings it back; the transformed one has numerator parameters independent of x and
+   * stays of order 1.
+   */
+  private static double bracket(Params params, int x, double s, double h) {
+    double r = params.r();
+    double a = params.a();
+    double b = params.b();
+    double z = h / (s + h);
+    double logOneMinusZ = Math.log(s / (s + h));
+    return 1
+        - Math.exp((a - 1) * logOneMinusZ)
+            * hypergeometric2F1(a + b - 1 - r, a - 1, a + b + x - 1, z);
   }
 
   /**

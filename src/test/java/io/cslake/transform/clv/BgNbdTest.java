@@ -183,6 +183,15 @@ class BgNbdTest {
   }
 
   @Test
+  void heavyBuyersDoNotOverflow() {
+    // Without Euler's transformation ₂F₁(r+x, b+x; …; ½) ≈ 2^x overflows at x ≈ 1000.
+    BgNbd.Params params = new BgNbd.Params(1.3, 8, 2.5, 4);
+    double expected = integratedConditional(params, 1500, 51, 52, 52);
+    assertThat(BgNbd.expectedPurchases(params, 1500, 51, 52, 52))
+        .isCloseTo(expected, within(1e-5 * expected));
+  }
+
+  @Test
   void customersWithoutRepeatPurchasesAreAlive() {
     assertThat(BgNbd.probabilityAlive(CDNOW, 0, 0, 30)).isEqualTo(1.0);
     assertThat(BgNbd.expectedPurchases(CDNOW, 3, 5, 30, 0)).isZero();
