@@ -15,6 +15,7 @@ import static org.apache.spark.sql.functions.sum;
 
 import io.cslake.transform.Columns;
 import io.cslake.transform.Segments;
+import java.io.Serializable;
 import java.time.LocalDate;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -63,7 +64,7 @@ public final class ShiftedBetaGeometric {
   private ShiftedBetaGeometric() {}
 
   /** The two parameters; both > 0. */
-  public record Params(double alpha, double beta) {
+  public record Params(double alpha, double beta) implements Serializable {
     public Params {
       if (!(alpha > 0 && beta > 0)) {
         throw new IllegalArgumentException(
