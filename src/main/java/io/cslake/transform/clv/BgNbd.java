@@ -305,8 +305,9 @@ public final class BgNbd {
 
   /**
    * Maximum-likelihood fit on the driver: Nelder–Mead over ln r, ln α, ln a, ln b, each kept in
-   * [1e-6, 1e6], from several starting points (each restarted once from its optimum); the best
-   * wins.
+   * [1e-6, 1e6], from three starting points; the best optimum is restarted once. The cost of an
+   * evaluation is linear in the number of tuples, with one lnΓ per distinct x and one logarithm per
+   * distinct time.
    */
   public static Fit fit(List<Statistics> tuples) {
     if (tuples.isEmpty()) {
