@@ -11,14 +11,17 @@ import io.cslake.CslakeException;
 import io.cslake.config.CslakeConfig;
 import io.cslake.contract.Source;
 import io.cslake.generate.GeneratorParams;
+import io.cslake.job.FeaturesJob;
 import io.cslake.job.GenerateJob;
 import io.cslake.job.IngestJob;
 import io.cslake.job.JobContext;
 import io.cslake.job.MetricsJob;
 import io.cslake.job.SparkSessions;
+import io.cslake.job.TrainJob;
 import io.cslake.table.Lakehouse;
 import io.cslake.transform.engagement.AccountUsageDaily;
 import io.cslake.transform.engagement.UserActivityDaily;
+import io.cslake.transform.features.ChurnFeatures;
 import io.delta.tables.DeltaTable;
 import java.io.IOException;
 import java.io.PrintWriter;
@@ -90,6 +93,18 @@ final class DemoCommand implements Callable<Integer> {
     JobContext metricsCtx = JobContext.create(spark, config, "metrics");
     MetricsJob.Report metrics = MetricsJob.run(metricsCtx);
     MetricsCommand.print(out, metrics, metricsCtx);
+    JobContext featuresCtx = JobContext.create(spark, config, "features");
+    FeaturesJob.Report features = FeaturesJob.run(featuresCtx);
+    FeaturesCommand.print(out, features);
+    try {
+      TrainCommand.print(out, TrainJob.run(JobContext.create(spark, config, "train")));
+    } catch (CslakeException e) {
+      if (e.exitCode() != CslakeException.CONTRACT) {
+        throw e;
+      }
+      // Too little history for a model is a fact about the data, not a failure of the demo.
+      out.println("train: skipped: " + e.getMessage());
+    }
     summary(
         out,
         spark,
@@ -163,6 +178,12 @@ final class DemoCommand implements Callable<Integer> {
     }
     for (MetricsJob.TableResult t : metrics.tables()) {
       out.printf(Locale.ROOT, "  %-28s %,12d rows%n", t.name(), t.rows());
+    }
+    for (String table : List.of(ChurnFeatures.TABLE, TrainJob.MODEL_RUNS)) {
+      String path = lakehouse.gold(table);
+      if (DeltaTable.isDeltaTable(spark, path)) {
+        out.printf(Locale.ROOT, "  %-28s %,12d rows%n", "gold/" + table, rows(spark, path));
+      }
     }
     out.printf(
         Locale.ROOT, "  %-28s %,12d rows%n", "_quarantine", rows(spark, lakehouse.quarantine()));

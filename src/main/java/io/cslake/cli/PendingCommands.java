@@ -27,20 +27,6 @@ final class PendingCommands {
     }
   }
 
-  @Command(name = "features", description = "Point-in-time churn features (not available yet).")
-  static final class Features extends Pending {
-    Features() {
-      super("features");
-    }
-  }
-
-  @Command(name = "train", description = "Train and calibrate the churn model (not available yet).")
-  static final class Train extends Pending {
-    Train() {
-      super("train");
-    }
-  }
-
   @Command(
       name = "score",
       description = "Risk scores, drivers, health and alerts (not available yet).")

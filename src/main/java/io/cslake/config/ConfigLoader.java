@@ -12,8 +12,10 @@ import com.typesafe.config.ConfigValueType;
 import io.cslake.CslakeException;
 import io.cslake.config.CslakeConfig.EngagementSettings;
 import io.cslake.config.CslakeConfig.ExperienceSettings;
+import io.cslake.config.CslakeConfig.FeatureSettings;
 import io.cslake.config.CslakeConfig.IngestSettings;
 import io.cslake.config.CslakeConfig.MetricsSettings;
+import io.cslake.config.CslakeConfig.ModelSettings;
 import io.cslake.config.CslakeConfig.SparkSettings;
 import io.cslake.config.SourceConfig.Format;
 import io.cslake.contract.Source;
@@ -465,6 +467,35 @@ public final class ConfigLoader {
             c.child("onboarding").integer("activation-days", 0),
             costPerCsm);
 
+    Keys fe = c.child("features");
+    FeatureSettings features =
+        new FeatureSettings(
+            fe.integer("history-months", 0),
+            fe.integer("horizon-days", 1),
+            fe.integer("churn-grace-days", 0));
+    Keys mc = c.child("model");
+    double regParam = mc.number("reg-param");
+    if (!(regParam >= 0)) {
+      throw mc.invalid("reg-param", "a number of at least 0");
+    }
+    double elasticNet = mc.number("elastic-net");
+    if (!(elasticNet >= 0 && elasticNet <= 1)) {
+      throw mc.invalid("elastic-net", "a number between 0 and 1");
+    }
+    double holdout = mc.number("holdout-fraction");
+    if (!(holdout > 0 && holdout < 1)) {
+      throw mc.invalid("holdout-fraction", "a fraction strictly between 0 and 1");
+    }
+    ModelSettings model =
+        new ModelSettings(
+            regParam,
+            elasticNet,
+            mc.integer("trees", 1),
+            mc.integer("depth", 1),
+            mc.integer("max-bins", 2),
+            holdout,
+            mc.integer("seed", 0));
+
     Map<Source, SourceConfig> sources = new EnumMap<>(Source.class);
     for (Source source : Source.values()) {
       sources.put(source, source(source, c.child("sources").child(source.id())));
@@ -478,6 +509,8 @@ public final class ConfigLoader {
         metrics,
         engagement,
         experience,
+        features,
+        model,
         sources,
         origins);
   }

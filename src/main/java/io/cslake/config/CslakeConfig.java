@@ -19,6 +19,8 @@ import java.util.Optional;
  * @param metrics revenue metric settings
  * @param engagement engagement settings (SPEC §5.5)
  * @param experience satisfaction, onboarding and CS team settings
+ * @param features churn feature snapshot settings (SPEC §6.1)
+ * @param model churn model training settings (SPEC §6.2)
  * @param sources every contract source, present or not
  * @param origins where the configuration came from, for messages
  */
@@ -31,6 +33,8 @@ public record CslakeConfig(
     MetricsSettings metrics,
     EngagementSettings engagement,
     ExperienceSettings experience,
+    FeatureSettings features,
+    ModelSettings model,
     Map<Source, SourceConfig> sources,
     String origins) {
 
@@ -53,6 +57,8 @@ public record CslakeConfig(
         metrics,
         engagement,
         experience,
+        features,
+        model,
         sources,
         origins);
   }
@@ -125,4 +131,40 @@ public record CslakeConfig(
       int themesPerSide,
       int activationDays,
       Optional<Double> costPerCsmMonthly) {}
+
+  /**
+   * Churn feature snapshots (SPEC §6.1).
+   *
+   * @param historyMonths {@code cslake.features.history-months}: month-end snapshots before the
+   *     as-of date (the as-of date is always a snapshot too)
+   * @param horizonDays {@code cslake.features.horizon-days}: H, the label's horizon
+   * @param churnGraceDays {@code cslake.features.churn-grace-days}: how long MRR must stay 0 for an
+   *     ended line to count as a churn
+   */
+  public record FeatureSettings(int historyMonths, int horizonDays, int churnGraceDays) {
+    /** Days from a snapshot until its label is known: horizon plus grace. */
+    public int labelWindowDays() {
+      return horizonDays + churnGraceDays;
+    }
+  }
+
+  /**
+   * Churn model training (SPEC §6.2).
+   *
+   * @param regParam logistic regression's regularisation strength
+   * @param elasticNet logistic regression's L1 share, 0 (ridge) to 1 (lasso)
+   * @param trees gradient-boosted trees: number of trees
+   * @param depth gradient-boosted trees: maximum depth
+   * @param maxBins gradient-boosted trees: bins per continuous feature
+   * @param holdoutFraction share of accounts that validate when the split falls back to a hold-out
+   * @param seed seed of the trees' subsampling and of the hold-out
+   */
+  public record ModelSettings(
+      double regParam,
+      double elasticNet,
+      int trees,
+      int depth,
+      int maxBins,
+      double holdoutFraction,
+      long seed) {}
 }

@@ -28,7 +28,6 @@ import io.cslake.transform.revenue.CohortRetention;
 import io.cslake.transform.revenue.HistoricalClv;
 import io.cslake.transform.revenue.KpiMonthly;
 import io.cslake.transform.revenue.MrrMovements;
-import io.delta.tables.DeltaTable;
 import java.math.BigDecimal;
 import java.sql.Date;
 import java.sql.Timestamp;
@@ -36,7 +35,6 @@ import java.time.Instant;
 import java.time.LocalDate;
 import java.time.ZoneOffset;
 import java.util.ArrayList;
-import java.util.Collections;
 import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
@@ -520,23 +518,14 @@ public final class MetricsJob {
   }
 
   private static Optional<Dataset<Row>> silver(JobContext ctx, Source source) {
-    return silver(ctx, source.id());
+    return Silver.read(ctx, source);
   }
 
   private static Optional<Dataset<Row>> silver(JobContext ctx, String table) {
-    String path = ctx.lakehouse().silver(table);
-    if (!DeltaTable.isDeltaTable(ctx.spark(), path)) {
-      return Optional.empty();
-    }
-    return Optional.of(ctx.spark().read().format("delta").load(path));
+    return Silver.read(ctx, table);
   }
 
   private static Dataset<Row> silverOrEmpty(JobContext ctx, Source source) {
-    return silver(ctx, source)
-        .orElseGet(
-            () ->
-                ctx.spark()
-                    .createDataFrame(
-                        Collections.<Row>emptyList(), IngestJob.contractSchema(source)));
+    return Silver.orEmpty(ctx, source);
   }
 }

@@ -1,0 +1,473 @@
+package io.cslake.job;
+
+import static org.apache.spark.sql.functions.col;
+import static org.apache.spark.sql.functions.count;
+import static org.apache.spark.sql.functions.lit;
+
+import io.cslake.CslakeException;
+import io.cslake.config.CslakeConfig;
+import io.cslake.model.Candidates;
+import io.cslake.model.ChurnTrainer;
+import io.cslake.model.Evaluation;
+import io.cslake.model.FeatureImportances;
+import io.cslake.model.FeatureImportances.Importance;
+import io.cslake.model.TimeSplit;
+import io.cslake.table.DeltaWriter;
+import io.cslake.table.RunsTable;
+import io.cslake.transform.features.ChurnFeatures;
+import io.cslake.transform.features.ChurnLabels;
+import io.delta.tables.DeltaTable;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.nio.charset.StandardCharsets;
+import java.sql.Date;
+import java.sql.Timestamp;
+import java.time.Instant;
+import java.time.LocalDate;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+import java.util.stream.Collectors;
+import org.apache.hadoop.fs.FileSystem;
+import org.apache.hadoop.fs.Path;
+import org.apache.spark.sql.Column;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.RowFactory;
+import org.apache.spark.sql.types.BooleanType;
+import org.apache.spark.sql.types.DataType;
+import org.apache.spark.sql.types.DataTypes;
+import org.apache.spark.sql.types.NumericType;
+import org.apache.spark.sql.types.StructField;
+import org.apache.spark.sql.types.StructType;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * {@code train} (SPEC §6.2): fits the churn model on the labelled snapshots of {@code
+ * gold/churn_features}, split by time (or, with a single usable snapshot date, by a stratified
+ * hold-out of accounts, said in the log and in {@code model_runs}), chooses between logistic
+ * regression and gradient-boosted trees by validation PR-AUC, calibrates, refits, saves the
+ * pipeline, its calibration map and its feature schema under {@code models/churn/<version>/} and
+ * appends one row to {@code gold/model_runs}.
+ *
+ * <p>Features: every column of churn_features but the keys and the label columns; strings are
+ * categorical, numbers and booleans numeric; a column with no value in any labelled row is left out
+ * (logged).
+ */
+public final class TrainJob {
+  private static final Logger LOG = LoggerFactory.getLogger(TrainJob.class);
+
+  public static final String MODEL_RUNS = "model_runs";
+
+  /** Columns of churn_features that are not features. */
+  static final Set<String> NOT_FEATURES =
+      Set.of(
+          ChurnFeatures.ACCOUNT_ID,
+          ChurnFeatures.AS_OF_DATE,
+          ChurnLabels.LABEL,
+          ChurnLabels.CHURN_DATE,
+          ChurnLabels.OBSERVABLE);
+
+  private TrainJob() {}
+
+  /**
+   * The outcome of a training run.
+   *
+   * @param version the model version, {@code churn-<run id>}
+   * @param validation the chosen model's calibrated scores on validation (cross-fitted): its Brier
+   *     score, log loss and reliability table; ranking metrics come from {@link #chosen()}
+   * @param importances largest first
+   * @param left features left out, each with why
+   */
+  public record Report(
+      String runId,
+      String version,
+      String modelPath,
+      TimeSplit.Method split,
+      LocalDate validationDate,
+      List<LocalDate> trainDates,
+      long trainRows,
+      long validationRows,
+      double trainPositiveRate,
+      String algorithm,
+      Map<String, String> params,
+      List<ChurnTrainer.CandidateResult> candidates,
+      Evaluation validation,
+      List<Importance> importances,
+      Candidates.Schema schema,
+      List<String> left) {
+
+    /** The chosen candidate's uncalibrated validation result: how well it ranks. */
+    public ChurnTrainer.CandidateResult chosen() {
+      return candidates.stream()
+          .filter(c -> c.algorithm().equals(algorithm))
+          .findFirst()
+          .orElseThrow();
+    }
+  }
+
+  /** Trains and registers a model. */
+  public static Report run(JobContext ctx) {
+    Timestamp started = Timestamp.from(Instant.now());
+    try {
+      Report report = compute(ctx, started);
+      RunsTable.append(
+          ctx.spark(),
+          ctx.lakehouse(),
+          List.of(
+              ctx.commandEntry(
+                  started,
+                  "success",
+                  String.format(
+                      Locale.ROOT,
+                      "%s %s (%s split): validation PR-AUC %.4f, ROC-AUC %.4f",
+                      report.version(),
+                      report.algorithm(),
+                      report.split().id(),
+                      report.chosen().validation().prAuc(),
+                      report.chosen().validation().rocAuc()))));
+      return report;
+    } catch (RuntimeException e) {
+      RunsTable.append(
+          ctx.spark(),
+          ctx.lakehouse(),
+          List.of(ctx.commandEntry(started, "failed", e.getMessage())));
+      throw e;
+    }
+  }
+
+  private static Report compute(JobContext ctx, Timestamp started) {
+    CslakeConfig config = ctx.config();
+    String featuresPath = ctx.lakehouse().gold(ChurnFeatures.TABLE);
+    if (!DeltaTable.isDeltaTable(ctx.spark(), featuresPath)) {
+      throw CslakeException.contract(
+          "Cannot train: there is no table gold/"
+              + ChurnFeatures.TABLE
+              + " at "
+              + featuresPath
+              + ". Run 'cslake features' with the same lakehouse first.");
+    }
+    Dataset<Row> features = ctx.spark().read().format("delta").load(featuresPath);
+    Dataset<Row> labelled = features.filter(col(ChurnLabels.OBSERVABLE)).cache();
+    try {
+      return train(ctx, config, labelled, started);
+    } finally {
+      labelled.unpersist();
+    }
+  }
+
+  private static Report train(
+      JobContext ctx, CslakeConfig config, Dataset<Row> labelled, Timestamp started) {
+    List<String> left = new ArrayList<>();
+    Candidates.Schema schema = schema(labelled, left);
+    Row sizes =
+        labelled
+            .agg(
+                count(lit(1)),
+                org.apache.spark.sql.functions.sum(col(ChurnLabels.LABEL).cast("long")))
+            .first();
+    long rows = sizes.getLong(0);
+    long churned = sizes.isNullAt(1) ? 0 : sizes.getLong(1);
+    if (rows == 0) {
+      throw CslakeException.contract(
+          "Cannot train: no snapshot of gold/"
+              + ChurnFeatures.TABLE
+              + " has an observable label (a snapshot needs cslake.features.horizon-days +"
+              + " churn-grace-days = "
+              + config.features().labelWindowDays()
+              + " days of data after it). Add history (cslake.features.history-months) or wait for"
+              + " more data.");
+    }
+    if (churned == 0 || churned == rows) {
+      throw CslakeException.contract(
+          "Cannot train: all "
+              + rows
+              + " labelled account-snapshots "
+              + (churned == 0 ? "retained" : "churned")
+              + "; a churn model needs both outcomes. Add history"
+              + " (cslake.features.history-months) or check the subscriptions' end dates.");
+    }
+    CslakeConfig.ModelSettings m = config.model();
+    TimeSplit.Split split =
+        TimeSplit.split(
+            labelled, config.features().labelWindowDays(), m.holdoutFraction(), m.seed());
+    if (split.method() == TimeSplit.Method.STRATIFIED_HOLDOUT) {
+      LOG.warn(
+          "train: only one usable snapshot date ({} labelled date(s), none old enough to train"
+              + " before the latest); falling back to a stratified hold-out of {} % of the"
+              + " accounts. Its metrics measure accounts the model did not see, not the future.",
+          split.trainDates().size(), Math.round(100 * m.holdoutFraction()));
+    } else {
+      LOG.info(
+          "train: validating on the snapshot of {}, training on {} snapshot(s) from {} to {}",
+          split.validationDate(),
+          split.trainDates().size(),
+          split.trainDates().get(0),
+          split.trainDates().get(split.trainDates().size() - 1));
+    }
+    requireBothOutcomes(split.train(), "training");
+    requireBothOutcomes(split.validation(), "validation");
+
+    ChurnTrainer.Settings settings =
+        new ChurnTrainer.Settings(
+            m.regParam(), m.elasticNet(), m.trees(), m.depth(), m.maxBins(), m.seed());
+    ChurnTrainer.Result result =
+        ChurnTrainer.train(split.train(), split.validation(), schema, settings);
+    List<Importance> importances =
+        FeatureImportances.of(
+            result.model(),
+            schema,
+            result.model().transform(ChurnTrainer.prepared(split.validation(), schema)).schema());
+
+    String version = "churn-" + ctx.runId();
+    String modelPath = ctx.lakehouse().models() + "/churn/" + version;
+    save(ctx, result, schema, modelPath);
+
+    double trainRate =
+        split
+            .train()
+            .agg(org.apache.spark.sql.functions.avg(col(ChurnLabels.LABEL)))
+            .first()
+            .getDouble(0);
+    Map<String, String> params = params(result.algorithm(), m, config);
+    Report report =
+        new Report(
+            ctx.runId(),
+            version,
+            modelPath,
+            split.method(),
+            split.validationDate(),
+            split.trainDates(),
+            result.trainRows(),
+            result.validationRows(),
+            trainRate,
+            result.algorithm(),
+            params,
+            result.candidates(),
+            result.validation(),
+            importances,
+            schema,
+            left);
+    DeltaWriter.append(
+        modelRunRow(ctx, report, started), ctx.lakehouse().gold(MODEL_RUNS), List.of());
+    LOG.info("train: {} registered: {} at {}", version, result.algorithm(), modelPath);
+    return report;
+  }
+
+  /** The feature schema of churn_features: strings categorical, numbers and booleans numeric. */
+  static Candidates.Schema schema(Dataset<Row> labelled, List<String> left) {
+    List<String> candidates = new ArrayList<>();
+    List<Column> nonNull = new ArrayList<>();
+    for (StructField f : labelled.schema().fields()) {
+      if (NOT_FEATURES.contains(f.name())) {
+        continue;
+      }
+      DataType t = f.dataType();
+      if (t instanceof NumericType || t instanceof BooleanType || t.equals(DataTypes.StringType)) {
+        candidates.add(f.name());
+        nonNull.add(count(col(f.name())));
+      } else {
+        left.add(f.name() + " (type " + t.simpleString() + " is not a feature type)");
+      }
+    }
+    Row counts =
+        labelled
+            .agg(nonNull.get(0), nonNull.subList(1, nonNull.size()).toArray(Column[]::new))
+            .first();
+    List<String> numeric = new ArrayList<>();
+    List<String> categorical = new ArrayList<>();
+    for (int i = 0; i < candidates.size(); i++) {
+      String name = candidates.get(i);
+      if (counts.getLong(i) == 0) {
+        left.add(name + " (no value in any labelled row)");
+        continue;
+      }
+      if (labelled.schema().apply(name).dataType().equals(DataTypes.StringType)) {
+        categorical.add(name);
+      } else {
+        numeric.add(name);
+      }
+    }
+    for (String l : left) {
+      LOG.info("train: feature left out: {}", l);
+    }
+    return new Candidates.Schema(numeric, categorical);
+  }
+
+  private static void requireBothOutcomes(Dataset<Row> rows, String side) {
+    Row r =
+        rows.agg(
+                count(lit(1)),
+                org.apache.spark.sql.functions.sum(col(ChurnLabels.LABEL).cast("long")))
+            .first();
+    long n = r.getLong(0);
+    long churned = r.isNullAt(1) ? 0 : r.getLong(1);
+    if (churned == 0 || churned == n) {
+      throw CslakeException.contract(
+          String.format(
+              Locale.ROOT,
+              "Cannot train: the %s rows (%d account-snapshots) hold %d churned; both outcomes are"
+                  + " needed. Add history (cslake.features.history-months) or more accounts.",
+              side,
+              n,
+              churned));
+    }
+  }
+
+  private static Map<String, String> params(
+      String algorithm, CslakeConfig.ModelSettings m, CslakeConfig config) {
+    Map<String, String> p = new LinkedHashMap<>();
+    if (algorithm.equals(Candidates.LOGISTIC_REGRESSION)) {
+      p.put("reg_param", Double.toString(m.regParam()));
+      p.put("elastic_net", Double.toString(m.elasticNet()));
+    } else {
+      p.put("trees", Integer.toString(m.trees()));
+      p.put("depth", Integer.toString(m.depth()));
+      p.put("max_bins", Integer.toString(m.maxBins()));
+      p.put("step_size", "0.1");
+      p.put("subsampling_rate", "0.8");
+    }
+    p.put("seed", Long.toString(m.seed()));
+    p.put("class_weights", "balanced");
+    p.put("calibration", "isotonic");
+    p.put("horizon_days", Integer.toString(config.features().horizonDays()));
+    p.put("churn_grace_days", Integer.toString(config.features().churnGraceDays()));
+    return p;
+  }
+
+  /** Saves the pipeline, the calibration map and the feature schema (JSON). */
+  private static void save(
+      JobContext ctx, ChurnTrainer.Result result, Candidates.Schema schema, String path) {
+    try {
+      result.model().write().overwrite().save(path + "/pipeline");
+      result.calibrator().write().overwrite().save(path + "/calibrator");
+      Path file = new Path(path + "/feature_schema.json");
+      FileSystem fs = file.getFileSystem(ctx.spark().sparkContext().hadoopConfiguration());
+      try (OutputStream out = fs.create(file, true)) {
+        out.write(schemaJson(schema).getBytes(StandardCharsets.UTF_8));
+      }
+    } catch (IOException e) {
+      throw CslakeException.failure(
+          "Cannot save the churn model under " + path + ": " + e.getMessage(), e);
+    }
+  }
+
+  static String schemaJson(Candidates.Schema schema) {
+    return "{\"numeric\": ["
+        + schema.numeric().stream().map(s -> "\"" + s + "\"").collect(Collectors.joining(", "))
+        + "], \"categorical\": ["
+        + schema.categorical().stream().map(s -> "\"" + s + "\"").collect(Collectors.joining(", "))
+        + "]}\n";
+  }
+
+  // --- model_runs
+  // ---------------------------------------------------------------------------------
+
+  static final StructType CANDIDATE =
+      new StructType()
+          .add("algorithm", DataTypes.StringType)
+          .add("roc_auc", DataTypes.DoubleType)
+          .add("pr_auc", DataTypes.DoubleType)
+          .add("brier", DataTypes.DoubleType)
+          .add("lift_top_decile", DataTypes.DoubleType);
+
+  static final StructType BIN =
+      new StructType()
+          .add("bin", DataTypes.IntegerType)
+          .add("score_low", DataTypes.DoubleType)
+          .add("score_high", DataTypes.DoubleType)
+          .add("rows", DataTypes.LongType)
+          .add("mean_predicted", DataTypes.DoubleType)
+          .add("observed_rate", DataTypes.DoubleType);
+
+  static final StructType IMPORTANCE =
+      new StructType().add("feature", DataTypes.StringType).add("importance", DataTypes.DoubleType);
+
+  static final StructType FEATURE =
+      new StructType().add("name", DataTypes.StringType).add("kind", DataTypes.StringType);
+
+  /** The schema of {@code model_runs} (docs/tables.md). */
+  public static final StructType MODEL_RUNS_SCHEMA =
+      new StructType()
+          .add("model_version", DataTypes.StringType, false)
+          .add("run_id", DataTypes.StringType, false)
+          .add("trained_at", DataTypes.TimestampType, false)
+          .add("split_method", DataTypes.StringType, false)
+          .add("validation_date", DataTypes.DateType)
+          .add("train_from", DataTypes.DateType)
+          .add("train_to", DataTypes.DateType)
+          .add("train_rows", DataTypes.LongType)
+          .add("validation_rows", DataTypes.LongType)
+          .add("train_positive_rate", DataTypes.DoubleType)
+          .add("validation_positive_rate", DataTypes.DoubleType)
+          .add("algorithm", DataTypes.StringType)
+          .add("params", DataTypes.createMapType(DataTypes.StringType, DataTypes.StringType))
+          .add("roc_auc", DataTypes.DoubleType)
+          .add("pr_auc", DataTypes.DoubleType)
+          .add("brier", DataTypes.DoubleType)
+          .add("log_loss", DataTypes.DoubleType)
+          .add("lift_top_decile", DataTypes.DoubleType)
+          .add("candidates", DataTypes.createArrayType(CANDIDATE))
+          .add("calibration", DataTypes.createArrayType(BIN))
+          .add("feature_importances", DataTypes.createArrayType(IMPORTANCE))
+          .add("feature_schema", DataTypes.createArrayType(FEATURE))
+          .add("artifact_path", DataTypes.StringType);
+
+  private static Dataset<Row> modelRunRow(JobContext ctx, Report r, Timestamp started) {
+    Evaluation v = r.validation();
+    Evaluation ranking = r.chosen().validation();
+    List<Row> candidates = new ArrayList<>();
+    for (ChurnTrainer.CandidateResult c : r.candidates()) {
+      Evaluation e = c.validation();
+      candidates.add(
+          RowFactory.create(c.algorithm(), e.rocAuc(), e.prAuc(), e.brier(), e.liftTopDecile()));
+    }
+    List<Row> bins = new ArrayList<>();
+    for (Evaluation.Bin b : v.calibration()) {
+      bins.add(
+          RowFactory.create(
+              b.bin(), finite(b.low()), finite(b.high()), b.rows(), b.meanScore(), b.observed()));
+    }
+    List<Row> importances =
+        r.importances().stream().map(i -> RowFactory.create(i.feature(), i.importance())).toList();
+    List<Row> features = new ArrayList<>();
+    r.schema().numeric().forEach(n -> features.add(RowFactory.create(n, "numeric")));
+    r.schema().categorical().forEach(n -> features.add(RowFactory.create(n, "categorical")));
+    List<LocalDate> train = r.trainDates();
+    Row row =
+        RowFactory.create(
+            r.version(),
+            r.runId(),
+            started,
+            r.split().id(),
+            Date.valueOf(r.validationDate()),
+            Date.valueOf(train.get(0)),
+            Date.valueOf(train.get(train.size() - 1)),
+            r.trainRows(),
+            r.validationRows(),
+            r.trainPositiveRate(),
+            v.positiveRate(),
+            r.algorithm(),
+            r.params(),
+            ranking.rocAuc(),
+            ranking.prAuc(),
+            v.brier(),
+            v.logLoss(),
+            ranking.liftTopDecile(),
+            candidates,
+            bins,
+            importances,
+            features,
+            r.modelPath());
+    return ctx.spark().createDataFrame(List.of(row), MODEL_RUNS_SCHEMA);
+  }
+
+  /** The open ends of the first and last reliability bins are recorded as null. */
+  private static Double finite(double d) {
+    return Double.isInfinite(d) ? null : d;
+  }
+}
