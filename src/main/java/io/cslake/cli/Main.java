@@ -26,7 +26,7 @@ import picocli.CommandLine.Command;
       PendingCommands.Features.class,
       PendingCommands.Train.class,
       PendingCommands.Score.class,
-      PendingCommands.Clv.class,
+      ClvCommand.class,
       PendingCommands.Run.class,
       DemoCommand.class
     })

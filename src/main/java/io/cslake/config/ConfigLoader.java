@@ -10,6 +10,7 @@ import com.typesafe.config.ConfigUtil;
 import com.typesafe.config.ConfigValue;
 import com.typesafe.config.ConfigValueType;
 import io.cslake.CslakeException;
+import io.cslake.config.CslakeConfig.ClvSettings;
 import io.cslake.config.CslakeConfig.EngagementSettings;
 import io.cslake.config.CslakeConfig.ExperienceSettings;
 import io.cslake.config.CslakeConfig.IngestSettings;
@@ -465,6 +466,20 @@ public final class ConfigLoader {
             c.child("onboarding").integer("activation-days", 0),
             costPerCsm);
 
+    Keys cc = c.child("clv");
+    String unitName = cc.nonBlank("time-unit").toUpperCase(Locale.ROOT);
+    CslakeConfig.TimeUnit timeUnit;
+    try {
+      timeUnit = CslakeConfig.TimeUnit.valueOf(unitName);
+    } catch (IllegalArgumentException e) {
+      throw cc.invalid("time-unit", "one of day, week, month");
+    }
+    double discount = cc.number("discount-rate-monthly");
+    if (!(discount >= 0 && discount < 1)) {
+      throw cc.invalid("discount-rate-monthly", "a monthly rate of at least 0 and below 1");
+    }
+    ClvSettings clv = new ClvSettings(timeUnit, cc.integer("horizon-months", 1), discount);
+
     Map<Source, SourceConfig> sources = new EnumMap<>(Source.class);
     for (Source source : Source.values()) {
       sources.put(source, source(source, c.child("sources").child(source.id())));
@@ -478,6 +493,7 @@ public final class ConfigLoader {
         metrics,
         engagement,
         experience,
+        clv,
         sources,
         origins);
   }

@@ -19,6 +19,7 @@ import java.util.Optional;
  * @param metrics revenue metric settings
  * @param engagement engagement settings (SPEC §5.5)
  * @param experience satisfaction, onboarding and CS team settings
+ * @param clv customer lifetime value settings (SPEC §5.6)
  * @param sources every contract source, present or not
  * @param origins where the configuration came from, for messages
  */
@@ -31,6 +32,7 @@ public record CslakeConfig(
     MetricsSettings metrics,
     EngagementSettings engagement,
     ExperienceSettings experience,
+    ClvSettings clv,
     Map<Source, SourceConfig> sources,
     String origins) {
 
@@ -53,6 +55,7 @@ public record CslakeConfig(
         metrics,
         engagement,
         experience,
+        clv,
         sources,
         origins);
   }
@@ -125,4 +128,32 @@ public record CslakeConfig(
       int themesPerSide,
       int activationDays,
       Optional<Double> costPerCsmMonthly) {}
+
+  /**
+   * Customer lifetime value settings (SPEC §5.6), {@code cslake.clv}.
+   *
+   * @param timeUnit {@code cslake.clv.time-unit}: the BG/NBD time unit
+   * @param horizonMonths {@code cslake.clv.horizon-months}: months every prediction covers, ≥ 1
+   * @param discountRateMonthly {@code cslake.clv.discount-rate-monthly}: monthly discount rate, ≥ 0
+   */
+  public record ClvSettings(TimeUnit timeUnit, int horizonMonths, double discountRateMonthly) {}
+
+  /** The BG/NBD time unit of {@code cslake.clv.time-unit}, with its length in days. */
+  public enum TimeUnit {
+    DAY(1.0),
+    WEEK(7.0),
+    /** An average month: 365.25 / 12 days. */
+    MONTH(365.25 / 12);
+
+    private final double days;
+
+    TimeUnit(double days) {
+      this.days = days;
+    }
+
+    /** Its length in days. */
+    public double days() {
+      return days;
+    }
+  }
 }

@@ -87,7 +87,7 @@ class MainTest {
   }
 
   @ParameterizedTest
-  @ValueSource(strings = {"features", "train", "score", "clv", "run"})
+  @ValueSource(strings = {"features", "train", "score", "run"})
   void pendingCommandExitsTwoSayingNotAvailableYet(String command) {
     Result result = run(command);
 
