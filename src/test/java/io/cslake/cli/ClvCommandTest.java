@@ -311,7 +311,16 @@ class ClvCommandTest extends SparkTestBase {
   }
 
   @Test
-  void subscriptionsWithoutAccountMonthMrrAskForMetricsAndTooFewRepeatBuyersSkipBgNbd() {
+  void missingInputsAreContractErrorsAndTooFewRepeatBuyersSkipBgNbd() {
+    Path empty = newDir("clv-empty");
+    JobContext nothing =
+        JobContext.create(spark, TestConfigs.of(empty, "cslake.as-of=" + AS_OF), "clv");
+    assertThatThrownBy(() -> ClvJob.run(nothing))
+        .isInstanceOf(CslakeException.class)
+        .hasMessageContaining("no silver table 'accounts'")
+        .hasMessageContaining("Run 'cslake ingest'")
+        .satisfies(e -> assertThat(((CslakeException) e).exitCode()).isEqualTo(3));
+
     Lakehouse noMetrics = new Lakehouse(newDir("clv-no-metrics").toString());
     write(accounts, noMetrics.silver(Source.ACCOUNTS.id()));
     write(
