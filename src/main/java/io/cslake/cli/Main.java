@@ -26,7 +26,7 @@ import picocli.CommandLine.Command;
       FeaturesCommand.class,
       TrainCommand.class,
       PendingCommands.Score.class,
-      PendingCommands.Clv.class,
+      ClvCommand.class,
       PendingCommands.Run.class,
       DemoCommand.class
     })

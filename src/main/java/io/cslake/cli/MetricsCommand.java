@@ -16,8 +16,10 @@ import picocli.CommandLine.Spec;
 @Command(
     name = "metrics",
     description = {
-      "Compute the revenue and retention tables from silver: account_month_mrr, mrr_movements,",
-      "kpi_monthly, churn_reasons_monthly, cohort_retention and clv (docs/metrics.md).",
+      "Compute the revenue, retention, engagement and experience tables from silver:",
+      "account_month_mrr, mrr_movements, kpi_monthly, cs_team_kpis, churn_reasons_monthly,",
+      "cohort_retention, account_engagement, feature_adoption_monthly, account_experience and",
+      "feedback_themes (docs/metrics.md). gold/clv is written by 'cslake clv'.",
       "--as-of (default: the last day with data in silver, at most today UTC) ends the last month."
     })
 final class MetricsCommand implements Callable<Integer> {

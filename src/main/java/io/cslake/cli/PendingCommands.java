@@ -36,13 +36,6 @@ final class PendingCommands {
     }
   }
 
-  @Command(name = "clv", description = "Customer lifetime value tables (not available yet).")
-  static final class Clv extends Pending {
-    Clv() {
-      super("clv");
-    }
-  }
-
   @Command(name = "run", description = "The whole pipeline in order (not available yet).")
   static final class Run extends Pending {
     Run() {

@@ -10,6 +10,7 @@ import com.typesafe.config.ConfigUtil;
 import com.typesafe.config.ConfigValue;
 import com.typesafe.config.ConfigValueType;
 import io.cslake.CslakeException;
+import io.cslake.config.CslakeConfig.ClvSettings;
 import io.cslake.config.CslakeConfig.EngagementSettings;
 import io.cslake.config.CslakeConfig.ExperienceSettings;
 import io.cslake.config.CslakeConfig.FeatureSettings;
@@ -495,6 +496,19 @@ public final class ConfigLoader {
             mc.integer("max-bins", 2),
             holdout,
             mc.integer("seed", 0));
+    Keys cc = c.child("clv");
+    String unitName = cc.nonBlank("time-unit").toUpperCase(Locale.ROOT);
+    CslakeConfig.TimeUnit timeUnit;
+    try {
+      timeUnit = CslakeConfig.TimeUnit.valueOf(unitName);
+    } catch (IllegalArgumentException e) {
+      throw cc.invalid("time-unit", "one of day, week, month");
+    }
+    double discount = cc.number("discount-rate-monthly");
+    if (!(discount >= 0 && discount < 1)) {
+      throw cc.invalid("discount-rate-monthly", "a monthly rate of at least 0 and below 1");
+    }
+    ClvSettings clv = new ClvSettings(timeUnit, cc.integer("horizon-months", 1), discount);
 
     Map<Source, SourceConfig> sources = new EnumMap<>(Source.class);
     for (Source source : Source.values()) {
@@ -511,6 +525,7 @@ public final class ConfigLoader {
         experience,
         features,
         model,
+        clv,
         sources,
         origins);
   }

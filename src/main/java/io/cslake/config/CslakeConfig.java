@@ -21,6 +21,7 @@ import java.util.Optional;
  * @param experience satisfaction, onboarding and CS team settings
  * @param features churn feature snapshot settings (SPEC §6.1)
  * @param model churn model training settings (SPEC §6.2)
+ * @param clv customer lifetime value settings (SPEC §5.6)
  * @param sources every contract source, present or not
  * @param origins where the configuration came from, for messages
  */
@@ -35,6 +36,7 @@ public record CslakeConfig(
     ExperienceSettings experience,
     FeatureSettings features,
     ModelSettings model,
+    ClvSettings clv,
     Map<Source, SourceConfig> sources,
     String origins) {
 
@@ -59,6 +61,7 @@ public record CslakeConfig(
         experience,
         features,
         model,
+        clv,
         sources,
         origins);
   }
@@ -167,4 +170,32 @@ public record CslakeConfig(
       int maxBins,
       double holdoutFraction,
       long seed) {}
+
+  /**
+   * Customer lifetime value settings (SPEC §5.6), {@code cslake.clv}.
+   *
+   * @param timeUnit {@code cslake.clv.time-unit}: the BG/NBD time unit
+   * @param horizonMonths {@code cslake.clv.horizon-months}: months every prediction covers, ≥ 1
+   * @param discountRateMonthly {@code cslake.clv.discount-rate-monthly}: monthly discount rate, ≥ 0
+   */
+  public record ClvSettings(TimeUnit timeUnit, int horizonMonths, double discountRateMonthly) {}
+
+  /** The BG/NBD time unit of {@code cslake.clv.time-unit}, with its length in days. */
+  public enum TimeUnit {
+    DAY(1.0),
+    WEEK(7.0),
+    /** An average month: 365.25 / 12 days. */
+    MONTH(365.25 / 12);
+
+    private final double days;
+
+    TimeUnit(double days) {
+      this.days = days;
+    }
+
+    /** Its length in days. */
+    public double days() {
+      return days;
+    }
+  }
 }

@@ -25,7 +25,6 @@ import io.cslake.transform.experience.FeedbackThemes;
 import io.cslake.transform.revenue.AccountMonthMrr;
 import io.cslake.transform.revenue.ChurnReasonsMonthly;
 import io.cslake.transform.revenue.CohortRetention;
-import io.cslake.transform.revenue.HistoricalClv;
 import io.cslake.transform.revenue.KpiMonthly;
 import io.cslake.transform.revenue.MrrMovements;
 import java.math.BigDecimal;
@@ -47,22 +46,25 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * {@code metrics} (SPEC §5.1–5.5, historical CLV of §5.6): reads silver only and writes {@code
- * silver/account_month_mrr} and the gold tables {@code mrr_movements}, {@code kpi_monthly} (with
- * the monthly engagement, satisfaction, support, onboarding, referral and touch columns of §5.5),
- * {@code cs_team_kpis}, {@code churn_reasons_monthly}, {@code cohort_retention}, {@code
- * feature_adoption_monthly}, {@code clv} and {@code feedback_themes}, each by one Delta overwrite,
- * and {@code account_engagement} and {@code account_experience} by replacing the as-of date's
- * partition (atomic; a re-run with the same silver and as-of date writes the same content). Usage
- * is read from the daily rollups only, never from silver usage events. A table whose source is
- * absent is skipped with one log line: without subscriptions only the transaction cohorts, the
- * engagement tables, account_experience and the CLV are written; without usage rollups the
- * engagement columns of {@code kpi_monthly} are null, and an absent survey, ticket, milestone,
- * referral or CSM activity source leaves its columns null (one log line each).
+ * {@code metrics} (SPEC §5.1–5.5): reads silver only and writes {@code silver/account_month_mrr}
+ * and the gold tables {@code mrr_movements}, {@code kpi_monthly} (with the monthly engagement,
+ * satisfaction, support, onboarding, referral and touch columns of §5.5), {@code cs_team_kpis},
+ * {@code churn_reasons_monthly}, {@code cohort_retention}, {@code feature_adoption_monthly} and
+ * {@code feedback_themes}, each by one Delta overwrite, and {@code account_engagement} and {@code
+ * account_experience} by replacing the as-of date's partition (atomic; a re-run with the same
+ * silver and as-of date writes the same content). Usage is read from the daily rollups only, never
+ * from silver usage events. A table whose source is absent is skipped with one log line: without
+ * subscriptions only the transaction cohorts, the engagement tables and account_experience are
+ * written; without usage rollups the engagement columns of {@code kpi_monthly} are null, and an
+ * absent survey, ticket, milestone, referral or CSM activity source leaves its columns null (one
+ * log line each).
  *
  * <p>The as-of date is {@code --as-of}, or else the last day with data in silver: the latest of
  * subscription start dates, transaction, churn event and invoice dates and usage event dates, never
  * after today (UTC).
+ *
+ * <p>{@code gold/clv} (historical and predictive CLV, SPEC §5.6) belongs to the {@code clv} command
+ * ({@link ClvJob}), which reads the {@code account_month_mrr} written here.
  */
 public final class MetricsJob {
   private static final Logger LOG = LoggerFactory.getLogger(MetricsJob.class);
@@ -256,12 +258,6 @@ public final class MetricsJob {
         skip(skipped, table, "no silver " + UserActivityDaily.TABLE + " (usage events)");
       }
     }
-    write(
-        ctx,
-        tables,
-        gold(HistoricalClv.TABLE),
-        ctx.lakehouse().gold(HistoricalClv.TABLE),
-        HistoricalClv.compute(accounts, accountMonths, transactions, asOf));
     writeAsOf(
         ctx,
         tables,
@@ -521,7 +517,8 @@ public final class MetricsJob {
     return Silver.read(ctx, source);
   }
 
-  private static Optional<Dataset<Row>> silver(JobContext ctx, String table) {
+  /** The silver table {@code table}, if it is a Delta table. */
+  static Optional<Dataset<Row>> silver(JobContext ctx, String table) {
     return Silver.read(ctx, table);
   }
 

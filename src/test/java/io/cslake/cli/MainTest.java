@@ -87,7 +87,7 @@ class MainTest {
   }
 
   @ParameterizedTest
-  @ValueSource(strings = {"score", "clv", "run"})
+  @ValueSource(strings = {"score", "run"})
   void pendingCommandExitsTwoSayingNotAvailableYet(String command) {
     Result result = run(command);
 

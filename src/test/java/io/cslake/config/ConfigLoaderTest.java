@@ -677,4 +677,34 @@ class ConfigLoaderTest {
     assertThat(mapping.source(Source.SUBSCRIPTIONS).options()).containsKey("schema");
     assertThat(mapping.source(Source.ACCOUNTS).filter()).contains("is_test = 'false'");
   }
+
+  @Test
+  void clvSettingsHaveTheirDefaultsAndRefuseBadValues() {
+    CslakeConfig.ClvSettings defaults = load(List.of()).clv();
+    assertThat(defaults.timeUnit()).isEqualTo(CslakeConfig.TimeUnit.WEEK);
+    assertThat(defaults.timeUnit().days()).isEqualTo(7.0);
+    assertThat(defaults.horizonMonths()).isEqualTo(12);
+    assertThat(defaults.discountRateMonthly()).isEqualTo(0.01);
+    CslakeConfig.ClvSettings set =
+        load(
+                List.of(),
+                "clv.time-unit=Month",
+                "clv.horizon-months=24",
+                "clv.discount-rate-monthly=0")
+            .clv();
+    assertThat(set.timeUnit().days()).isEqualTo(365.25 / 12);
+    assertThat(set.horizonMonths()).isEqualTo(24);
+    assertThat(set.discountRateMonthly()).isZero();
+
+    assertThat(usageError(List.of(), List.of("clv.time-unit=fortnight"), null))
+        .hasMessageContaining("'cslake.clv.time-unit'")
+        .hasMessageContaining("one of day, week, month")
+        .hasMessageContaining("fortnight");
+    assertThat(usageError(List.of(), List.of("clv.horizon-months=0"), null))
+        .hasMessageContaining("'cslake.clv.horizon-months'")
+        .hasMessageContaining("a whole number of at least 1");
+    assertThat(usageError(List.of(), List.of("clv.discount-rate-monthly=-0.1"), null))
+        .hasMessageContaining("'cslake.clv.discount-rate-monthly'")
+        .hasMessageContaining("at least 0 and below 1");
+  }
 }

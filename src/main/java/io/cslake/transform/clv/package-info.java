@@ -15,12 +15,17 @@
  *       or segment on the driver, projected retention and expected lifetime.
  *   <li>{@link io.cslake.transform.clv.CustomerValue}: CLV per customer from the BG/NBD and
  *       Gamma-Gamma fits, discounted monthly.
+ *   <li>{@link io.cslake.transform.clv.ContractualClv}: contractual CLV per account from its
+ *       calibrated churn probability (monthly hazard, expected lifetime, discounted margin).
+ *   <li>{@link io.cslake.transform.clv.ClvTables}: the {@code clv}, {@code clv_cohorts} and {@code
+ *       clv_model_params} tables: column names, schemas and assembly.
  * </ul>
  *
  * <p>The driver only ever holds compressed statistics whose number is bounded by the calendar and
  * by distinct purchase counts, never by the number of customers. Parameter names are those of
  * {@code clv_model_params.param}: r, alpha, a, b (BG/NBD); p, q, gamma (Gamma-Gamma); alpha, beta
- * (sBG). Depends on nothing in cslake but {@link io.cslake.transform} (segments, months). The
- * formulas and their sources are in {@code docs/metrics.md}.
+ * (sBG). Depends on nothing in cslake but {@link io.cslake.transform} (segments, months) and, in
+ * {@code ClvTables} only, {@link io.cslake.transform.revenue.HistoricalClv} (the historical columns
+ * of {@code gold/clv}). The formulas and their sources are in {@code docs/metrics.md}.
  */
 package io.cslake.transform.clv;
