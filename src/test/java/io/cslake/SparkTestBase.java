@@ -6,6 +6,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.apache.spark.sql.SparkSession;
+import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 
 /**
@@ -21,6 +22,17 @@ public abstract class SparkTestBase {
   @BeforeAll
   static void startSpark() {
     spark = session();
+  }
+
+  /**
+   * Frees what a test class cached: the session outlives the class, and one class's cached fixtures
+   * would otherwise crowd the next classes' memory.
+   */
+  @AfterAll
+  static void clearCachedData() {
+    if (shared != null) {
+      shared.catalog().clearCache();
+    }
   }
 
   /** The shared session, created on first use. */

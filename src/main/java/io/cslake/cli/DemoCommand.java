@@ -254,7 +254,7 @@ final class DemoCommand implements Callable<Integer> {
                     l.mrr().setScale(0, RoundingMode.HALF_UP).toPlainString(),
                     currency,
                     l.mrr().multiply(BigDecimal.valueOf(12)).setScale(0, RoundingMode.HALF_UP)));
-    out.println("Not available yet: features, train, score (issues in progress).");
+    out.println("Not available yet: score and run (issues in progress).");
     out.flush();
   }
 

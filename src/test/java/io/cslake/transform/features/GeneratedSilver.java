@@ -81,7 +81,8 @@ public final class GeneratedSilver {
   public static GeneratedSilver generate(SparkSession spark, GeneratorParams params) {
     SyntheticData.Generated g = SyntheticData.generate(spark, params);
     Map<Source, Dataset<Row>> sources = new EnumMap<>(Source.class);
-    g.sources().forEach((s, d) -> sources.put(s, d.cache()));
+    // Usage events are read once, into the rollups; everything else is small and cached.
+    g.sources().forEach((s, d) -> sources.put(s, s == Source.USAGE_EVENTS ? d : d.cache()));
     Dataset<Row> userDays =
         UserActivityDaily.compute(sources.get(Source.USAGE_EVENTS), EngagementRules.defaults())
             .cache();
