@@ -8,7 +8,6 @@ import io.cslake.CslakeException;
 import io.cslake.config.CslakeConfig;
 import io.cslake.contract.Source;
 import io.cslake.table.DeltaWriter;
-import io.cslake.table.RunsTable;
 import io.cslake.transform.clv.BgNbd;
 import io.cslake.transform.clv.ClvTables;
 import io.cslake.transform.clv.ContractualClv;
@@ -99,23 +98,12 @@ public final class ClvJob {
 
   /** Fits the models the silver sources allow and writes the clv tables. */
   public static Report run(JobContext ctx) {
-    Timestamp started = Timestamp.from(Instant.now());
-    try {
-      Report report = compute(ctx, started);
-      String message =
-          report.tables().stream()
-              .map(t -> t.name() + " " + t.rows())
-              .collect(Collectors.joining(", "));
-      RunsTable.append(
-          ctx.spark(), ctx.lakehouse(), List.of(ctx.commandEntry(started, "success", message)));
-      return report;
-    } catch (RuntimeException e) {
-      RunsTable.append(
-          ctx.spark(),
-          ctx.lakehouse(),
-          List.of(ctx.commandEntry(started, "failed", e.getMessage())));
-      throw e;
-    }
+    return ctx.recorded(
+        () -> compute(ctx, Timestamp.from(Instant.now())),
+        report ->
+            report.tables().stream()
+                .map(t -> t.name() + " " + t.rows())
+                .collect(Collectors.joining(", ")));
   }
 
   private static Report compute(JobContext ctx, Timestamp fittedAt) {
@@ -129,22 +117,22 @@ public final class ClvJob {
               + ": every value would be 0. Set it to the fraction of revenue kept, e.g. 0.8.");
     }
     Dataset<Row> accounts =
-        MetricsJob.silver(ctx, Source.ACCOUNTS.id())
+        Silver.read(ctx, Source.ACCOUNTS)
             .orElseThrow(
                 () ->
                     CslakeException.contract(
                         "Cannot compute CLV: there is no silver table 'accounts' at "
                             + ctx.lakehouse().silver(Source.ACCOUNTS.id())
                             + ". Run 'cslake ingest' with the same lakehouse first."));
-    Optional<Dataset<Row>> subscriptions = MetricsJob.silver(ctx, Source.SUBSCRIPTIONS.id());
-    Optional<Dataset<Row>> transactions = MetricsJob.silver(ctx, Source.TRANSACTIONS.id());
+    Optional<Dataset<Row>> subscriptions = Silver.read(ctx, Source.SUBSCRIPTIONS);
+    Optional<Dataset<Row>> transactions = Silver.read(ctx, Source.TRANSACTIONS);
     if (subscriptions.isEmpty() && transactions.isEmpty()) {
       throw CslakeException.contract(
           "Cannot compute CLV: silver has neither 'subscriptions' nor 'transactions' under "
               + ctx.lakehouse().root()
               + ". Configure at least one of them and run 'cslake ingest' first.");
     }
-    Optional<Dataset<Row>> accountMonths = MetricsJob.silver(ctx, AccountMonthMrr.TABLE);
+    Optional<Dataset<Row>> accountMonths = Silver.read(ctx, AccountMonthMrr.TABLE);
     if (subscriptions.isPresent() && accountMonths.isEmpty()) {
       throw CslakeException.contract(
           "Cannot compute CLV: silver has subscriptions but no '"

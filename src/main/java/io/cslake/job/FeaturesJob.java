@@ -10,7 +10,6 @@ import io.cslake.CslakeException;
 import io.cslake.config.CslakeConfig;
 import io.cslake.contract.Source;
 import io.cslake.table.DeltaWriter;
-import io.cslake.table.RunsTable;
 import io.cslake.transform.engagement.AccountUsageDaily;
 import io.cslake.transform.engagement.UserActivityDaily;
 import io.cslake.transform.experience.AccountExperience;
@@ -19,8 +18,6 @@ import io.cslake.transform.features.ChurnFeatures;
 import io.cslake.transform.features.ChurnLabels;
 import io.delta.tables.DeltaTable;
 import java.sql.Date;
-import java.sql.Timestamp;
-import java.time.Instant;
 import java.time.LocalDate;
 import java.util.ArrayList;
 import java.util.List;
@@ -74,32 +71,17 @@ public final class FeaturesJob {
 
   /** Computes and writes the snapshots. */
   public static Report run(JobContext ctx) {
-    Timestamp started = Timestamp.from(Instant.now());
-    try {
-      Report report = compute(ctx);
-      RunsTable.append(
-          ctx.spark(),
-          ctx.lakehouse(),
-          List.of(
-              ctx.commandEntry(
-                  started,
-                  "success",
-                  String.format(
-                      Locale.ROOT,
-                      "%s: %d rows over %d snapshots, %d labelled, %d churned",
-                      ChurnFeatures.TABLE,
-                      report.rows(),
-                      report.snapshots().size(),
-                      report.labelled(),
-                      report.churned()))));
-      return report;
-    } catch (RuntimeException e) {
-      RunsTable.append(
-          ctx.spark(),
-          ctx.lakehouse(),
-          List.of(ctx.commandEntry(started, "failed", e.getMessage())));
-      throw e;
-    }
+    return ctx.recorded(
+        () -> compute(ctx),
+        report ->
+            String.format(
+                Locale.ROOT,
+                "%s: %d rows over %d snapshots, %d labelled, %d churned",
+                ChurnFeatures.TABLE,
+                report.rows(),
+                report.snapshots().size(),
+                report.labelled(),
+                report.churned()));
   }
 
   /**

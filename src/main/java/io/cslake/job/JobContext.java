@@ -7,6 +7,7 @@ import java.sql.Timestamp;
 import java.time.Instant;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
+import java.util.List;
 import java.util.concurrent.ThreadLocalRandom;
 import org.apache.spark.sql.SparkSession;
 
@@ -28,6 +29,24 @@ public record JobContext(
             + "-"
             + String.format("%04x", ThreadLocalRandom.current().nextInt(0x10000));
     return new JobContext(spark, config, new Lakehouse(config.lakehouse()), runId, command);
+  }
+
+  /**
+   * Runs a command's work and records it in {@code _runs}: "success" with {@code message} of the
+   * result, or "failed" with the error's message (the error is rethrown).
+   */
+  <T> T recorded(
+      java.util.function.Supplier<T> work, java.util.function.Function<T, String> message) {
+    Timestamp started = Timestamp.from(Instant.now());
+    try {
+      T result = work.get();
+      RunsTable.append(
+          spark, lakehouse, List.of(commandEntry(started, "success", message.apply(result))));
+      return result;
+    } catch (RuntimeException e) {
+      RunsTable.append(spark, lakehouse, List.of(commandEntry(started, "failed", e.getMessage())));
+      throw e;
+    }
   }
 
   /** The {@code _runs} row of the command itself (source null), ending now. */

@@ -9,7 +9,6 @@ import io.cslake.CslakeException;
 import io.cslake.config.CslakeConfig;
 import io.cslake.contract.Source;
 import io.cslake.table.DeltaWriter;
-import io.cslake.table.RunsTable;
 import io.cslake.transform.Segments;
 import io.cslake.transform.engagement.AccountEngagement;
 import io.cslake.transform.engagement.AccountUsageDaily;
@@ -29,8 +28,6 @@ import io.cslake.transform.revenue.KpiMonthly;
 import io.cslake.transform.revenue.MrrMovements;
 import java.math.BigDecimal;
 import java.sql.Date;
-import java.sql.Timestamp;
-import java.time.Instant;
 import java.time.LocalDate;
 import java.time.ZoneOffset;
 import java.util.ArrayList;
@@ -100,23 +97,12 @@ public final class MetricsJob {
 
   /** Computes and writes every revenue table the silver sources allow. */
   public static Report run(JobContext ctx) {
-    Timestamp started = Timestamp.from(Instant.now());
-    try {
-      Report report = compute(ctx);
-      String message =
-          report.tables().stream()
-              .map(t -> t.name() + " " + t.rows())
-              .collect(Collectors.joining(", "));
-      RunsTable.append(
-          ctx.spark(), ctx.lakehouse(), List.of(ctx.commandEntry(started, "success", message)));
-      return report;
-    } catch (RuntimeException e) {
-      RunsTable.append(
-          ctx.spark(),
-          ctx.lakehouse(),
-          List.of(ctx.commandEntry(started, "failed", e.getMessage())));
-      throw e;
-    }
+    return ctx.recorded(
+        () -> compute(ctx),
+        report ->
+            report.tables().stream()
+                .map(t -> t.name() + " " + t.rows())
+                .collect(Collectors.joining(", ")));
   }
 
   private static Report compute(JobContext ctx) {
@@ -517,8 +503,7 @@ public final class MetricsJob {
     return Silver.read(ctx, source);
   }
 
-  /** The silver table {@code table}, if it is a Delta table. */
-  static Optional<Dataset<Row>> silver(JobContext ctx, String table) {
+  private static Optional<Dataset<Row>> silver(JobContext ctx, String table) {
     return Silver.read(ctx, table);
   }
 

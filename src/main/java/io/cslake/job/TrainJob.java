@@ -13,7 +13,6 @@ import io.cslake.model.FeatureImportances;
 import io.cslake.model.FeatureImportances.Importance;
 import io.cslake.model.TimeSplit;
 import io.cslake.table.DeltaWriter;
-import io.cslake.table.RunsTable;
 import io.cslake.transform.features.ChurnFeatures;
 import io.cslake.transform.features.ChurnLabels;
 import io.delta.tables.DeltaTable;
@@ -112,32 +111,17 @@ public final class TrainJob {
 
   /** Trains and registers a model. */
   public static Report run(JobContext ctx) {
-    Timestamp started = Timestamp.from(Instant.now());
-    try {
-      Report report = compute(ctx, started);
-      RunsTable.append(
-          ctx.spark(),
-          ctx.lakehouse(),
-          List.of(
-              ctx.commandEntry(
-                  started,
-                  "success",
-                  String.format(
-                      Locale.ROOT,
-                      "%s %s (%s split): validation PR-AUC %.4f, ROC-AUC %.4f",
-                      report.version(),
-                      report.algorithm(),
-                      report.split().id(),
-                      report.chosen().validation().prAuc(),
-                      report.chosen().validation().rocAuc()))));
-      return report;
-    } catch (RuntimeException e) {
-      RunsTable.append(
-          ctx.spark(),
-          ctx.lakehouse(),
-          List.of(ctx.commandEntry(started, "failed", e.getMessage())));
-      throw e;
-    }
+    return ctx.recorded(
+        () -> compute(ctx, Timestamp.from(Instant.now())),
+        report ->
+            String.format(
+                Locale.ROOT,
+                "%s %s (%s split): validation PR-AUC %.4f, ROC-AUC %.4f",
+                report.version(),
+                report.algorithm(),
+                report.split().id(),
+                report.chosen().validation().prAuc(),
+                report.chosen().validation().rocAuc()));
   }
 
   private static Report compute(JobContext ctx, Timestamp started) {

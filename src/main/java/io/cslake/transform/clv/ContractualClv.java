@@ -55,9 +55,6 @@ public final class ContractualClv {
   public static final String EXPECTED_LIFETIME_MONTHS = "expected_lifetime_months";
   public static final String CONTRACTUAL_CLV = "contractual_clv";
 
-  /** The scoring horizon used when no configuration gives one (SPEC §6.1's default H). */
-  public static final int DEFAULT_SCORE_HORIZON_DAYS = 90;
-
   private ContractualClv() {}
 
   /**
