@@ -54,6 +54,10 @@ public abstract class SparkTestBase {
                   "spark.sql.catalog.spark_catalog",
                   "org.apache.spark.sql.delta.catalog.DeltaCatalog")
               .config("spark.databricks.delta.snapshotPartitions", "2")
+              // Small Tungsten pages: a wide feature plan runs many sorts and aggregates in one
+              // task, and the default 64 MB page each starved the 4 GB test heap (tasks spun on
+              // "Failed to allocate a page" until the executor heartbeat timed out).
+              .config("spark.buffer.pageSize", "2m")
               .getOrCreate();
       SparkSession session = shared;
       Runtime.getRuntime().addShutdownHook(new Thread(session::stop));
