@@ -25,7 +25,7 @@ import picocli.CommandLine.Command;
       MetricsCommand.class,
       FeaturesCommand.class,
       TrainCommand.class,
-      PendingCommands.Score.class,
+      ScoreCommand.class,
       ClvCommand.class,
       PendingCommands.Run.class,
       DemoCommand.class

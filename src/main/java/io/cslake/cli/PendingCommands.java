@@ -27,15 +27,6 @@ final class PendingCommands {
     }
   }
 
-  @Command(
-      name = "score",
-      description = "Risk scores, drivers, health and alerts (not available yet).")
-  static final class Score extends Pending {
-    Score() {
-      super("score");
-    }
-  }
-
   @Command(name = "run", description = "The whole pipeline in order (not available yet).")
   static final class Run extends Pending {
     Run() {

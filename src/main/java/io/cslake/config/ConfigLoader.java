@@ -487,6 +487,13 @@ public final class ConfigLoader {
     if (!(holdout > 0 && holdout < 1)) {
       throw mc.invalid("holdout-fraction", "a fraction strictly between 0 and 1");
     }
+    Keys bands = mc.child("risk-bands");
+    double riskHigh = bands.number("high");
+    double riskMedium = bands.number("medium");
+    if (!(riskMedium > 0 && riskMedium < riskHigh && riskHigh < 1)) {
+      throw bands.invalid(
+          "medium", "a probability above 0 and below risk-bands.high, itself below 1");
+    }
     ModelSettings model =
         new ModelSettings(
             regParam,
@@ -495,7 +502,9 @@ public final class ConfigLoader {
             mc.integer("depth", 1),
             mc.integer("max-bins", 2),
             holdout,
-            mc.integer("seed", 0));
+            mc.integer("seed", 0),
+            riskHigh,
+            riskMedium);
     Keys cc = c.child("clv");
     String unitName = cc.nonBlank("time-unit").toUpperCase(Locale.ROOT);
     CslakeConfig.TimeUnit timeUnit;

@@ -161,6 +161,10 @@ public record CslakeConfig(
    * @param maxBins gradient-boosted trees: bins per continuous feature
    * @param holdoutFraction share of accounts that validate when the split falls back to a hold-out
    * @param seed seed of the trees' subsampling and of the hold-out
+   * @param riskHigh {@code cslake.model.risk-bands.high}: a churn probability at least this is the
+   *     'high' risk band
+   * @param riskMedium {@code cslake.model.risk-bands.medium}: at least this (and below high) is
+   *     'medium', below it 'low'
    */
   public record ModelSettings(
       double regParam,
@@ -169,7 +173,9 @@ public record CslakeConfig(
       int depth,
       int maxBins,
       double holdoutFraction,
-      long seed) {}
+      long seed,
+      double riskHigh,
+      double riskMedium) {}
 
   /**
    * Customer lifetime value settings (SPEC §5.6), {@code cslake.clv}.

@@ -1,21 +1,34 @@
 package io.cslake.job;
 
+import static org.apache.spark.sql.functions.abs;
 import static org.apache.spark.sql.functions.add_months;
+import static org.apache.spark.sql.functions.array_contains;
+import static org.apache.spark.sql.functions.avg;
 import static org.apache.spark.sql.functions.col;
+import static org.apache.spark.sql.functions.count;
 import static org.apache.spark.sql.functions.date_add;
+import static org.apache.spark.sql.functions.expr;
 import static org.apache.spark.sql.functions.lit;
+import static org.apache.spark.sql.functions.max;
+import static org.apache.spark.sql.functions.min;
+import static org.apache.spark.sql.functions.size;
 import static org.apache.spark.sql.functions.trunc;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.within;
 
+import io.cslake.CslakeException;
 import io.cslake.SparkTestBase;
 import io.cslake.TestConfigs;
 import io.cslake.config.CslakeConfig;
 import io.cslake.generate.GeneratorParams;
 import io.cslake.model.Candidates;
+import io.cslake.model.ChurnModel;
+import io.cslake.model.ChurnScorer;
 import io.cslake.model.ChurnTrainer;
 import io.cslake.model.TimeSplit;
 import io.cslake.table.Lakehouse;
+import io.cslake.transform.Account360;
 import io.cslake.transform.Columns;
 import io.cslake.transform.features.ChurnFeatures;
 import io.cslake.transform.features.ChurnLabels;
@@ -23,20 +36,26 @@ import io.cslake.transform.features.GeneratedSilver;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Date;
+import java.sql.Timestamp;
 import java.time.LocalDate;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 import org.apache.spark.ml.PipelineModel;
 import org.apache.spark.ml.evaluation.BinaryClassificationEvaluator;
+import org.apache.spark.ml.regression.IsotonicRegression;
+import org.apache.spark.ml.regression.IsotonicRegressionModel;
+import org.apache.spark.sql.Column;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 /**
- * {@code features} then {@code train} on a generated company whose churn causes are planted: the
- * model is compared with the generator's true hazard (the oracle) on the same validation rows.
+ * {@code features}, {@code train} then {@code score} on a generated company whose churn causes are
+ * planted: the model is compared with the generator's true hazard (the oracle) on the same
+ * validation rows, and the scores' drivers with the planted causes.
  */
 class ChurnModelJobTest extends SparkTestBase {
   static final LocalDate AS_OF = LocalDate.of(2026, 10, 31);
@@ -45,6 +64,12 @@ class ChurnModelJobTest extends SparkTestBase {
   static Map<String, Dataset<Row>> truth;
   static FeaturesJob.Report features;
   static TrainJob.Report trained;
+
+  /** A month-end snapshot scored after AS_OF: older, so churn_risk_latest stays at AS_OF. */
+  static final LocalDate EARLIER = LocalDate.of(2026, 9, 30);
+
+  static ScoreJob.Report scored;
+  static ScoreJob.Report scoredEarlier;
 
   @BeforeAll
   static void featuresAndTrain() {
@@ -72,6 +97,244 @@ class ChurnModelJobTest extends SparkTestBase {
             "cslake.model.trees=40");
     features = FeaturesJob.run(JobContext.create(spark, config, "features"));
     trained = TrainJob.run(JobContext.create(spark, config, "train"));
+    scored = ScoreJob.run(JobContext.create(spark, config, "score"));
+    scoredEarlier =
+        ScoreJob.run(
+            JobContext.create(
+                spark,
+                TestConfigs.of(
+                    root,
+                    "cslake.as-of=" + EARLIER,
+                    "cslake.sources.accounts.attributes=[contract_type, payment_method,"
+                        + " employee_band]"),
+                "score"));
+  }
+
+  static Dataset<Row> scores() {
+    return spark.read().format("delta").load(lakehouse.gold(ChurnScorer.TABLE));
+  }
+
+  static Dataset<Row> featureRows(LocalDate day) {
+    return spark
+        .read()
+        .format("delta")
+        .load(lakehouse.gold(ChurnFeatures.TABLE))
+        .filter(col(ChurnFeatures.AS_OF_DATE).equalTo(lit(Date.valueOf(day))));
+  }
+
+  @Test
+  void scoresEveryAccountOnceAndReScoringReplacesTheDate() {
+    long accounts = featureRows(AS_OF).count();
+    assertThat(scored.accounts()).isEqualTo(accounts).isGreaterThan(500);
+    assertThat(scored.modelVersion()).isEqualTo(trained.version());
+    Dataset<Row> before = scores();
+    long total = before.count();
+    assertThat(total).isEqualTo(accounts + featureRows(EARLIER).count());
+
+    ScoreJob.Report again = ScoreJob.run(JobContext.create(spark, config, "score"));
+    Dataset<Row> after = scores();
+    assertThat(after.count()).isEqualTo(total);
+    assertThat(after.select(ChurnScorer.ACCOUNT_ID, ChurnScorer.AS_OF_DATE).distinct().count())
+        .isEqualTo(total);
+    Dataset<Row> asOf = after.filter(col(ChurnScorer.AS_OF_DATE).equalTo(lit(Date.valueOf(AS_OF))));
+    // Every row of the date was rewritten by the second run, with the same probabilities.
+    assertThat(asOf.select(ChurnScorer.SCORED_AT).distinct().count()).isEqualTo(1);
+    assertThat(again.bands()).isEqualTo(scored.bands());
+    // The earlier date is kept, and the latest table holds only the newest date.
+    assertThat(
+            after.filter(col(ChurnScorer.AS_OF_DATE).equalTo(lit(Date.valueOf(EARLIER)))).count())
+        .isEqualTo(scoredEarlier.accounts());
+    Dataset<Row> latest = spark.read().format("delta").load(lakehouse.gold(ScoreJob.LATEST));
+    assertThat(latest.count()).isEqualTo(accounts);
+    assertThat(latest.select(ChurnScorer.AS_OF_DATE).distinct().first().getDate(0))
+        .isEqualTo(Date.valueOf(AS_OF));
+    Dataset<Row> account360 = spark.read().format("delta").load(lakehouse.gold(Account360.TABLE));
+    assertThat(account360.count()).isEqualTo(accounts);
+    assertThat(account360.columns())
+        .contains(
+            Account360.CSM_ID,
+            Account360.MRR_PERCENTILE,
+            ChurnScorer.CHURN_PROBABILITY,
+            ChurnScorer.TOP_DRIVERS,
+            ChurnFeatures.SEGMENT);
+  }
+
+  @Test
+  void contributionsAddUpToTheMarginOnEveryScoredRow() {
+    Dataset<Row> all = scores();
+    Column sum =
+        expr("aggregate(map_values(" + ChurnScorer.CONTRIBUTIONS + "), 0D, (a, x) -> a + x)");
+    Column gap = abs(col(ChurnScorer.BASE_VALUE).plus(sum).minus(col(ChurnScorer.RAW_MARGIN)));
+    Row r = all.agg(max(gap), count(lit(1)), min(col(ChurnScorer.CHURN_PROBABILITY))).first();
+    System.out.printf(
+        Locale.ROOT,
+        "score: %d rows (%s), largest |base + sum(contributions) - margin| = %.3g%n",
+        r.getLong(1),
+        trained.algorithm(),
+        r.getDouble(0));
+    assertThat(r.getDouble(0)).isLessThan(1e-6);
+    assertThat(r.getDouble(2)).isGreaterThan(0.0);
+    // MRR at risk is probability x MRR; drivers are the five largest contributions, in order.
+    assertThat(
+            all.filter(
+                    abs(col(ChurnScorer.MRR_AT_RISK)
+                            .minus(
+                                col(ChurnScorer.MRR).multiply(col(ChurnScorer.CHURN_PROBABILITY))))
+                        .gt(1e-9))
+                .count())
+        .isZero();
+    for (Row row : all.limit(200).collectAsList()) {
+      Map<String, Double> contributions = row.getJavaMap(row.fieldIndex(ChurnScorer.CONTRIBUTIONS));
+      List<Row> drivers = row.getList(row.fieldIndex(ChurnScorer.TOP_DRIVERS));
+      List<Double> magnitudes =
+          contributions.values().stream()
+              .map(Math::abs)
+              .filter(v -> v > 0)
+              .sorted(java.util.Comparator.reverseOrder())
+              .limit(ChurnScorer.TOP)
+              .toList();
+      assertThat(drivers).hasSize(magnitudes.size());
+      for (int i = 0; i < drivers.size(); i++) {
+        Row d = drivers.get(i);
+        assertThat(Math.abs(d.getDouble(2))).isEqualTo(magnitudes.get(i));
+        assertThat(contributions.get(d.getString(0))).isEqualTo(d.getDouble(2));
+      }
+    }
+  }
+
+  @Test
+  void driversNameTheChampionWhereTheGeneratorPlantedIt() {
+    // Accounts whose hazard after EARLIER was raised because their champion left (the generator's
+    // causes of the following month), against all other accounts scored on EARLIER.
+    Dataset<Row> planted =
+        truth
+            .get("account_months")
+            .filter(col("month").equalTo(lit(Date.valueOf(EARLIER.plusDays(1)))))
+            .select(
+                col("account_id"),
+                array_contains(col("causes"), "champion_left").as("champion_cause"));
+    Dataset<Row> named =
+        scores()
+            .filter(col(ChurnScorer.AS_OF_DATE).equalTo(lit(Date.valueOf(EARLIER))))
+            .select(
+                col(ChurnScorer.ACCOUNT_ID),
+                expr("exists(top_drivers, d -> d.feature in ('champion_left_90d',"
+                        + " 'champion_left_180d'))")
+                    .as("named"))
+            .join(planted, "account_id");
+    List<Row> rates =
+        named
+            .groupBy("champion_cause")
+            .agg(count(lit(1)), avg(col("named").cast("double")))
+            .collectAsList();
+    double withCause = Double.NaN;
+    double without = Double.NaN;
+    long nWith = 0;
+    for (Row r : rates) {
+      if (r.getBoolean(0)) {
+        withCause = r.getDouble(2);
+        nWith = r.getLong(1);
+      } else {
+        without = r.getDouble(2);
+      }
+    }
+    System.out.printf(
+        Locale.ROOT,
+        "drivers: champion_left named in the top %d for %.1f%% of the %d accounts whose champion"
+            + " left (planted cause) vs %.1f%% of the others%n",
+        ChurnScorer.TOP,
+        100 * withCause,
+        nWith,
+        100 * without);
+    assertThat(nWith).isGreaterThanOrEqualTo(10);
+    assertThat(withCause).isGreaterThan(0.5).isGreaterThan(3 * without);
+  }
+
+  @Test
+  void bothModelTypesExplainEveryRowExactly() {
+    // A model of each type, fitted here on the labelled rows of two snapshots, scoring a third.
+    Dataset<Row> table = spark.read().format("delta").load(lakehouse.gold(ChurnFeatures.TABLE));
+    Dataset<Row> labelled =
+        table
+            .filter(col(ChurnLabels.OBSERVABLE))
+            .filter(
+                col(ChurnFeatures.AS_OF_DATE)
+                    .isin(
+                        Date.valueOf(LocalDate.of(2026, 5, 31)),
+                        Date.valueOf(LocalDate.of(2026, 6, 30))))
+            .withColumn(Candidates.LABEL, col(ChurnLabels.LABEL).cast("double"))
+            .withColumn(Candidates.WEIGHT, lit(1.0));
+    Candidates.Schema schema = trained.schema();
+    Dataset<Row> prepared = ChurnTrainer.prepared(labelled, schema).cache();
+    List<org.apache.spark.ml.Pipeline> pipelines =
+        List.of(
+            Candidates.logisticRegression(schema, 0.01, 0.5),
+            Candidates.gradientBoostedTrees(schema, 15, 3, 16, 7));
+    for (org.apache.spark.ml.Pipeline pipeline : pipelines) {
+      PipelineModel fitted = pipeline.fit(prepared);
+      Dataset<Row> raw =
+          fitted
+              .transform(prepared)
+              .withColumn(
+                  ChurnTrainer.RAW_SCORE,
+                  org.apache
+                      .spark
+                      .ml
+                      .functions
+                      .vector_to_array(col("probability"), "float64")
+                      .getItem(1));
+      IsotonicRegressionModel calibrator =
+          new IsotonicRegression()
+              .setFeaturesCol(ChurnTrainer.RAW_SCORE)
+              .setLabelCol(Candidates.LABEL)
+              .setPredictionCol(ChurnTrainer.SCORE)
+              .fit(raw);
+      ChurnModel model = new ChurnModel("test", "test", "unused", fitted, calibrator, schema);
+      Dataset<Row> out =
+          ChurnScorer.score(
+              model, featureRows(AS_OF), new ChurnScorer.Bands(0.3, 0.1), new Timestamp(0L));
+      Column sum =
+          expr("aggregate(map_values(" + ChurnScorer.CONTRIBUTIONS + "), 0D, (a, x) -> a + x)");
+      Row r =
+          out.agg(
+                  max(
+                      abs(
+                          col(ChurnScorer.BASE_VALUE)
+                              .plus(sum)
+                              .minus(col(ChurnScorer.RAW_MARGIN)))),
+                  count(lit(1)),
+                  min(size(col(ChurnScorer.CONTRIBUTIONS))))
+              .first();
+      assertThat(r.getLong(1)).isEqualTo(featureRows(AS_OF).count());
+      assertThat(r.getDouble(0))
+          .as("additivity of %s", fitted.stages()[fitted.stages().length - 1])
+          .isLessThan(1e-6);
+      // One contribution per original feature: one-hot slots folded back to their attribute.
+      assertThat(r.getInt(2)).isEqualTo(schema.numeric().size() + schema.categorical().size());
+    }
+    prepared.unpersist();
+  }
+
+  @Test
+  void refusesAModelWhoseFeaturesNoLongerMatch() {
+    Path other = newDir("score-mismatch");
+    Lakehouse copy = new Lakehouse(other.toString());
+    io.cslake.table.DeltaWriter.overwrite(
+        spark.read().format("delta").load(lakehouse.gold(TrainJob.MODEL_RUNS)),
+        copy.gold(TrainJob.MODEL_RUNS),
+        List.of());
+    io.cslake.table.DeltaWriter.overwrite(
+        featureRows(AS_OF)
+            .drop(ChurnFeatures.ATTRIBUTE_PREFIX + "contract_type")
+            .withColumn("mrr", lit("n/a")),
+        copy.gold(ChurnFeatures.TABLE),
+        List.of());
+    assertThatThrownBy(() -> ScoreJob.run(JobContext.create(spark, TestConfigs.of(other), "score")))
+        .isInstanceOf(CslakeException.class)
+        .hasMessageContaining("feature schema does not match")
+        .hasMessageContaining("'attr_contract_type' is missing")
+        .hasMessageContaining("'mrr' was numeric and is now string")
+        .hasMessageContaining("cslake train");
   }
 
   @Test

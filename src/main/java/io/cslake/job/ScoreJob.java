@@ -1,0 +1,352 @@
+package io.cslake.job;
+
+import static org.apache.spark.sql.functions.col;
+import static org.apache.spark.sql.functions.desc;
+import static org.apache.spark.sql.functions.lit;
+import static org.apache.spark.sql.functions.max;
+
+import io.cslake.CslakeException;
+import io.cslake.config.CslakeConfig;
+import io.cslake.contract.Source;
+import io.cslake.model.Candidates;
+import io.cslake.model.ChurnModel;
+import io.cslake.model.ChurnScorer;
+import io.cslake.table.DeltaWriter;
+import io.cslake.transform.Account360;
+import io.cslake.transform.features.ChurnFeatures;
+import io.delta.tables.DeltaTable;
+import java.sql.Date;
+import java.sql.Timestamp;
+import java.time.Instant;
+import java.time.LocalDate;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Optional;
+import java.util.stream.Collectors;
+import org.apache.spark.sql.Column;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.SparkSession;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * {@code score} (SPEC §6.3–6.5): scores every account of a {@code churn_features} snapshot with the
+ * latest registered model into {@code gold/churn_risk_scores} (MERGE on account and date:
+ * re-scoring a date replaces its rows, other dates are kept), refreshes {@code
+ * gold/churn_risk_latest} (the rows of the newest date scored, for dashboards) and rebuilds {@code
+ * gold/account_360}.
+ */
+public final class ScoreJob {
+  private static final Logger LOG = LoggerFactory.getLogger(ScoreJob.class);
+
+  /** The latest date's rows of churn_risk_scores. */
+  public static final String LATEST = "churn_risk_latest";
+
+  private ScoreJob() {}
+
+  /**
+   * The outcome of a scoring run.
+   *
+   * @param bands accounts per risk band, high first
+   */
+  public record Report(
+      String runId,
+      LocalDate asOf,
+      String modelVersion,
+      String algorithm,
+      long accounts,
+      List<BandCount> bands,
+      double mrrAtRisk,
+      long account360Rows) {}
+
+  /** Accounts and MRR at risk in one band. */
+  public record BandCount(String band, long accounts, double mrrAtRisk) {}
+
+  /** Scores and writes. */
+  public static Report run(JobContext ctx) {
+    return ctx.recorded(
+        () -> compute(ctx, Timestamp.from(Instant.now())),
+        r ->
+            String.format(
+                Locale.ROOT,
+                "%d accounts as of %s with %s: %s",
+                r.accounts(),
+                r.asOf(),
+                r.modelVersion(),
+                r.bands().stream()
+                    .map(b -> b.band() + " " + b.accounts())
+                    .collect(Collectors.joining(", "))));
+  }
+
+  /** The newest model in {@code model_runs}, loaded; empty when none was trained. */
+  public static Optional<ChurnModel> latestModel(JobContext ctx) {
+    String runs = ctx.lakehouse().gold(TrainJob.MODEL_RUNS);
+    if (!DeltaTable.isDeltaTable(ctx.spark(), runs)) {
+      return Optional.empty();
+    }
+    List<Row> latest =
+        ctx.spark()
+            .read()
+            .format("delta")
+            .load(runs)
+            .orderBy(desc("trained_at"))
+            .select("model_version", "algorithm", "artifact_path", "feature_schema")
+            .limit(1)
+            .collectAsList();
+    if (latest.isEmpty()) {
+      return Optional.empty();
+    }
+    Row r = latest.get(0);
+    List<String> numeric = new ArrayList<>();
+    List<String> categorical = new ArrayList<>();
+    for (Row f : r.<Row>getList(3)) {
+      ("categorical".equals(f.getString(1)) ? categorical : numeric).add(f.getString(0));
+    }
+    try {
+      return Optional.of(
+          ChurnModel.load(
+              r.getString(0),
+              r.getString(1),
+              r.getString(2),
+              new Candidates.Schema(numeric, categorical)));
+    } catch (RuntimeException e) {
+      throw CslakeException.contract(
+          "Cannot load the churn model "
+              + r.getString(0)
+              + " registered in gold/"
+              + TrainJob.MODEL_RUNS
+              + " from "
+              + r.getString(2)
+              + " ("
+              + e.getMessage()
+              + "). Run 'cslake train' to register a new one.");
+    }
+  }
+
+  /** Why {@code model} cannot score the current features; empty when it can. */
+  public static List<String> mismatches(JobContext ctx, ChurnModel model) {
+    return model.mismatches(features(ctx).schema());
+  }
+
+  private static Dataset<Row> features(JobContext ctx) {
+    String path = ctx.lakehouse().gold(ChurnFeatures.TABLE);
+    if (!DeltaTable.isDeltaTable(ctx.spark(), path)) {
+      throw CslakeException.contract(
+          "Cannot score: there is no gold/"
+              + ChurnFeatures.TABLE
+              + " at "
+              + path
+              + ". Run 'cslake features' with the same lakehouse first.");
+    }
+    return ctx.spark().read().format("delta").load(path);
+  }
+
+  private static Report compute(JobContext ctx, Timestamp scoredAt) {
+    CslakeConfig config = ctx.config();
+    SparkSession spark = ctx.spark();
+    Dataset<Row> features = features(ctx);
+    LocalDate asOf = asOf(ctx, features);
+    ChurnModel model =
+        latestModel(ctx)
+            .orElseThrow(
+                () ->
+                    CslakeException.contract(
+                        "Cannot score: no churn model is registered in gold/"
+                            + TrainJob.MODEL_RUNS
+                            + " under "
+                            + ctx.lakehouse().root()
+                            + ". Run 'cslake train' first."));
+    List<String> mismatches = model.mismatches(features.schema());
+    if (!mismatches.isEmpty()) {
+      throw CslakeException.contract(
+          "Cannot score with the churn model "
+              + model.version()
+              + ": its feature schema does not match gold/"
+              + ChurnFeatures.TABLE
+              + " ("
+              + String.join("; ", mismatches)
+              + "). The features changed since it was trained (a source added or removed, a"
+              + " column's type changed): run 'cslake train' to fit a model on them.");
+    }
+    LOG.info(
+        "score {} as of {} with {} ({})", ctx.runId(), asOf, model.version(), model.algorithm());
+    Dataset<Row> snapshot =
+        features.filter(col(ChurnFeatures.AS_OF_DATE).equalTo(lit(Date.valueOf(asOf))));
+    Dataset<Row> scores =
+        ChurnScorer.score(
+            model,
+            snapshot,
+            new ChurnScorer.Bands(config.model().riskHigh(), config.model().riskMedium()),
+            scoredAt);
+
+    String path = ctx.lakehouse().gold(ChurnScorer.TABLE);
+    merge(spark, scores, path, asOf);
+    Dataset<Row> written =
+        spark
+            .read()
+            .format("delta")
+            .load(path)
+            .filter(col(ChurnScorer.AS_OF_DATE).equalTo(lit(Date.valueOf(asOf))));
+    List<BandCount> bands = bands(written);
+    long accounts = bands.stream().mapToLong(BandCount::accounts).sum();
+    double atRisk = bands.stream().mapToDouble(BandCount::mrrAtRisk).sum();
+    LOG.info("score: {} accounts scored as of {}, MRR at risk {}", accounts, asOf, atRisk);
+
+    refreshLatest(ctx);
+    long rows360 = refreshAccount360(ctx).orElse(0L);
+    return new Report(
+        ctx.runId(), asOf, model.version(), model.algorithm(), accounts, bands, atRisk, rows360);
+  }
+
+  /** The as-of date scored: the configured one (which must be a snapshot), else the newest. */
+  private static LocalDate asOf(JobContext ctx, Dataset<Row> features) {
+    Row newest = features.agg(max(col(ChurnFeatures.AS_OF_DATE))).first();
+    if (newest.isNullAt(0)) {
+      throw CslakeException.contract(
+          "Cannot score: gold/" + ChurnFeatures.TABLE + " is empty. Run 'cslake features' first.");
+    }
+    Optional<LocalDate> wanted = ctx.config().asOf();
+    if (wanted.isEmpty()) {
+      return newest.getDate(0).toLocalDate();
+    }
+    LocalDate day = wanted.get();
+    boolean exists =
+        !features
+            .filter(col(ChurnFeatures.AS_OF_DATE).equalTo(lit(Date.valueOf(day))))
+            .limit(1)
+            .isEmpty();
+    if (!exists) {
+      throw CslakeException.usage(
+          "Cannot score as of "
+              + day
+              + ": gold/"
+              + ChurnFeatures.TABLE
+              + " has no snapshot of that date. Run 'cslake features --as-of "
+              + day
+              + "' first, or leave --as-of out to score the newest snapshot ("
+              + newest.getDate(0)
+              + ").");
+    }
+    return day;
+  }
+
+  /**
+   * Writes one date's scores in one commit: rows of the date are updated or inserted by account,
+   * and the date's rows of accounts no longer scored are deleted; other dates are untouched.
+   */
+  static void merge(SparkSession spark, Dataset<Row> scores, String path, LocalDate asOf) {
+    if (!DeltaTable.isDeltaTable(spark, path)) {
+      DeltaWriter.overwrite(scores, path, List.of(ChurnScorer.AS_OF_DATE));
+      return;
+    }
+    Column sameDate = col("t." + ChurnScorer.AS_OF_DATE).equalTo(lit(Date.valueOf(asOf)));
+    DeltaTable.forPath(spark, path)
+        .as("t")
+        .merge(
+            scores.as("s"),
+            col("t." + ChurnScorer.ACCOUNT_ID)
+                .equalTo(col("s." + ChurnScorer.ACCOUNT_ID))
+                .and(col("t." + ChurnScorer.AS_OF_DATE).equalTo(col("s." + ChurnScorer.AS_OF_DATE)))
+                .and(sameDate))
+        .whenMatched()
+        .updateAll()
+        .whenNotMatched()
+        .insertAll()
+        .whenNotMatchedBySource(sameDate)
+        .delete()
+        .execute();
+  }
+
+  private static List<BandCount> bands(Dataset<Row> written) {
+    List<BandCount> out = new ArrayList<>();
+    List<Row> rows =
+        written
+            .groupBy(ChurnScorer.RISK_BAND)
+            .agg(
+                org.apache.spark.sql.functions.count(lit(1)),
+                org.apache.spark.sql.functions.sum(col(ChurnScorer.MRR_AT_RISK)))
+            .collectAsList();
+    for (String band : List.of(ChurnScorer.HIGH, ChurnScorer.MEDIUM, ChurnScorer.LOW)) {
+      long n = 0;
+      double mrr = 0;
+      for (Row r : rows) {
+        if (band.equals(r.getString(0))) {
+          n = r.getLong(1);
+          mrr = r.isNullAt(2) ? 0 : r.getDouble(2);
+        }
+      }
+      out.add(new BandCount(band, n, mrr));
+    }
+    return out;
+  }
+
+  /** Rewrites {@value #LATEST} with the rows of the newest date in churn_risk_scores. */
+  static void refreshLatest(JobContext ctx) {
+    Dataset<Row> scores =
+        ctx.spark().read().format("delta").load(ctx.lakehouse().gold(ChurnScorer.TABLE));
+    Row newest = scores.agg(max(col(ChurnScorer.AS_OF_DATE))).first();
+    if (newest.isNullAt(0)) {
+      return;
+    }
+    DeltaWriter.overwrite(
+        scores.filter(col(ChurnScorer.AS_OF_DATE).equalTo(lit(newest.getDate(0)))),
+        ctx.lakehouse().gold(LATEST),
+        List.of());
+  }
+
+  /**
+   * Rebuilds {@code gold/account_360} at the newest scored date from the tables that exist
+   * (features, silver accounts, health, risk, CLV); returns its rows, or empty when nothing was
+   * scored yet. Run after score and after clv, so it holds the newest of each.
+   */
+  public static Optional<Long> refreshAccount360(JobContext ctx) {
+    SparkSession spark = ctx.spark();
+    String scoresPath = ctx.lakehouse().gold(ChurnScorer.TABLE);
+    String featuresPath = ctx.lakehouse().gold(ChurnFeatures.TABLE);
+    if (!DeltaTable.isDeltaTable(spark, scoresPath)
+        || !DeltaTable.isDeltaTable(spark, featuresPath)) {
+      return Optional.empty();
+    }
+    Dataset<Row> risk = spark.read().format("delta").load(ctx.lakehouse().gold(LATEST));
+    Row newest = risk.agg(max(col(ChurnScorer.AS_OF_DATE))).first();
+    if (newest.isNullAt(0)) {
+      return Optional.empty();
+    }
+    Date day = newest.getDate(0);
+    Dataset<Row> snapshot =
+        spark
+            .read()
+            .format("delta")
+            .load(featuresPath)
+            .filter(col(ChurnFeatures.AS_OF_DATE).equalTo(lit(day)));
+    List<Optional<Dataset<Row>>> others = new ArrayList<>();
+    others.add(gold(ctx, HEALTH_TABLE).map(h -> h.filter(col("as_of_date").equalTo(lit(day)))));
+    others.add(
+        Optional.of(
+            risk.drop(
+                ChurnScorer.CONTRIBUTIONS,
+                ChurnScorer.BASE_VALUE,
+                ChurnScorer.RAW_MARGIN,
+                ChurnScorer.MRR)));
+    others.add(gold(ctx, io.cslake.transform.clv.ClvTables.CLV));
+    Dataset<Row> table = Account360.build(snapshot, Silver.orEmpty(ctx, Source.ACCOUNTS), others);
+    String path = ctx.lakehouse().gold(Account360.TABLE);
+    DeltaWriter.overwrite(table, path, List.of());
+    long rows = spark.read().format("delta").load(path).count();
+    LOG.info("score: {} rows in gold/{} as of {}", rows, Account360.TABLE, day.toString());
+    return Optional.of(rows);
+  }
+
+  /** The health table, written by score once the health score exists. */
+  static final String HEALTH_TABLE = "account_health";
+
+  private static Optional<Dataset<Row>> gold(JobContext ctx, String table) {
+    String path = ctx.lakehouse().gold(table);
+    if (!DeltaTable.isDeltaTable(ctx.spark(), path)) {
+      return Optional.empty();
+    }
+    return Optional.of(ctx.spark().read().format("delta").load(path));
+  }
+}
