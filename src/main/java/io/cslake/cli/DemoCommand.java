@@ -12,14 +12,16 @@ import io.cslake.config.CslakeConfig;
 import io.cslake.contract.Source;
 import io.cslake.generate.GeneratorParams;
 import io.cslake.job.ClvJob;
-import io.cslake.job.FeaturesJob;
 import io.cslake.job.GenerateJob;
 import io.cslake.job.IngestJob;
 import io.cslake.job.JobContext;
 import io.cslake.job.MetricsJob;
+import io.cslake.job.ScoreJob;
 import io.cslake.job.SparkSessions;
 import io.cslake.job.TrainJob;
+import io.cslake.model.ChurnScorer;
 import io.cslake.table.Lakehouse;
+import io.cslake.transform.Account360;
 import io.cslake.transform.engagement.AccountUsageDaily;
 import io.cslake.transform.engagement.UserActivityDaily;
 import io.cslake.transform.features.ChurnFeatures;
@@ -41,9 +43,9 @@ import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Spec;
 
 /**
- * {@code cslake demo}: generates the bundled sample when it is absent, runs every stage that exists
- * on it locally (ingest, metrics, clv), and prints what was written, where, with a few headline
- * figures.
+ * {@code cslake demo}: generates the bundled sample when it is absent, runs the whole pipeline on
+ * it locally (as {@code run} does), and prints what was written, where, with a few headline figures
+ * and the ten riskiest accounts with their drivers.
  */
 @Command(
     name = "demo",
@@ -89,34 +91,14 @@ final class DemoCommand implements Callable<Integer> {
       GenerateJob.run(spark, sampleParams(sample));
       generated = true;
     }
-    JobContext ctx = JobContext.create(spark, config, "ingest");
-    IngestJob.Report report = IngestJob.run(ctx);
-    IngestCommand.print(out, report, ctx);
-    JobContext metricsCtx = JobContext.create(spark, config, "metrics");
-    MetricsJob.Report metrics = MetricsJob.run(metricsCtx);
-    MetricsCommand.print(out, metrics, metricsCtx);
-    JobContext featuresCtx = JobContext.create(spark, config, "features");
-    FeaturesJob.Report features = FeaturesJob.run(featuresCtx);
-    FeaturesCommand.print(out, features);
-    try {
-      TrainCommand.print(out, TrainJob.run(JobContext.create(spark, config, "train")));
-    } catch (CslakeException e) {
-      if (e.exitCode() != CslakeException.CONTRACT) {
-        throw e;
-      }
-      // Too little history for a model is a fact about the data, not a failure of the demo.
-      out.println("train: skipped: " + e.getMessage());
-    }
-    JobContext clvCtx = JobContext.create(spark, config, "clv");
-    ClvJob.Report clv = ClvJob.run(clvCtx);
-    ClvCommand.print(out, clv, clvCtx);
+    RunCommand.Reports reports = RunCommand.runAll(out, spark, config, false);
     summary(
         out,
         spark,
-        ctx.lakehouse(),
-        report,
-        metrics,
-        clv,
+        reports.last(),
+        reports.ingest(),
+        reports.metrics(),
+        reports.clv(),
         config.reportingCurrency(),
         sample,
         generated,
@@ -152,7 +134,7 @@ final class DemoCommand implements Callable<Integer> {
   private void summary(
       PrintWriter out,
       SparkSession spark,
-      Lakehouse lakehouse,
+      JobContext ctx,
       IngestJob.Report report,
       MetricsJob.Report metrics,
       ClvJob.Report clv,
@@ -160,6 +142,7 @@ final class DemoCommand implements Callable<Integer> {
       String sample,
       boolean generated,
       double seconds) {
+    Lakehouse lakehouse = ctx.lakehouse();
     out.println();
     out.printf(
         Locale.ROOT,
@@ -189,7 +172,13 @@ final class DemoCommand implements Callable<Integer> {
     for (MetricsJob.TableResult t : clv.tables()) {
       out.printf(Locale.ROOT, "  %-28s %,12d rows%n", t.name(), t.rows());
     }
-    for (String table : List.of(ChurnFeatures.TABLE, TrainJob.MODEL_RUNS)) {
+    for (String table :
+        List.of(
+            ChurnFeatures.TABLE,
+            TrainJob.MODEL_RUNS,
+            ChurnScorer.TABLE,
+            ScoreJob.LATEST,
+            Account360.TABLE)) {
       String path = lakehouse.gold(table);
       if (DeltaTable.isDeltaTable(spark, path)) {
         out.printf(Locale.ROOT, "  %-28s %,12d rows%n", "gold/" + table, rows(spark, path));
@@ -254,7 +243,11 @@ final class DemoCommand implements Callable<Integer> {
                     l.mrr().setScale(0, RoundingMode.HALF_UP).toPlainString(),
                     currency,
                     l.mrr().multiply(BigDecimal.valueOf(12)).setScale(0, RoundingMode.HALF_UP)));
-    out.println("Not available yet: score and run (issues in progress).");
+    if (DeltaTable.isDeltaTable(spark, lakehouse.gold(ScoreJob.LATEST))) {
+      ScoreCommand.printRiskiest(out, ctx, ScoreCommand.RISKIEST);
+    } else {
+      out.println("  churn risk: not scored (no model could be trained on this data; see train)");
+    }
     out.flush();
   }
 

@@ -27,7 +27,7 @@ import picocli.CommandLine.Command;
       TrainCommand.class,
       ScoreCommand.class,
       ClvCommand.class,
-      PendingCommands.Run.class,
+      RunCommand.class,
       DemoCommand.class
     })
 public final class Main implements Runnable {

@@ -86,18 +86,6 @@ class MainTest {
         .contains("--as-of=YYYY-MM-DD");
   }
 
-  @ParameterizedTest
-  @ValueSource(strings = {"score", "run"})
-  void pendingCommandExitsTwoSayingNotAvailableYet(String command) {
-    Result result = run(command);
-
-    assertThat(result.exitCode()).isEqualTo(2);
-    assertThat(result.err())
-        .contains("'" + command + "' is not available yet")
-        .doesNotContain("Exception")
-        .doesNotContain("\tat ");
-  }
-
   @Test
   void noCommandExitsTwoWithUsage() {
     Result result = run();

@@ -1,0 +1,129 @@
+package io.cslake.cli;
+
+import io.cslake.CslakeException;
+import io.cslake.config.CslakeConfig;
+import io.cslake.job.ClvJob;
+import io.cslake.job.FeaturesJob;
+import io.cslake.job.IngestJob;
+import io.cslake.job.JobContext;
+import io.cslake.job.MetricsJob;
+import io.cslake.job.ScoreJob;
+import io.cslake.job.SparkSessions;
+import io.cslake.job.TrainJob;
+import io.cslake.model.ChurnModel;
+import java.io.PrintWriter;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.Callable;
+import org.apache.spark.sql.SparkSession;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+/** {@code cslake run}: the whole pipeline in order, in one Spark application. */
+@Command(
+    name = "run",
+    description = {
+      "The whole pipeline in order: ingest, metrics, features, train (only when no registered",
+      "model fits the features, or with --retrain), score, clv; account_360 is rebuilt last so it",
+      "holds the newest CLV. Each stage prints its report and records itself in _runs. Without",
+      "enough labelled history to train and no model, score is skipped with the reason."
+    })
+final class RunCommand implements Callable<Integer> {
+  @Mixin CommonOptions common;
+
+  @Spec CommandSpec spec;
+
+  @Option(
+      names = "--retrain",
+      description = "Train a new model even when the registered one fits the features.")
+  boolean retrain;
+
+  @Override
+  public Integer call() {
+    CslakeConfig config = common.load();
+    runAll(spec.commandLine().getOut(), SparkSessions.create(config), config, retrain);
+    return 0;
+  }
+
+  /**
+   * The reports of one pipeline run.
+   *
+   * @param train empty when an existing model was used or training was not possible
+   * @param score empty when there was no model to score with
+   */
+  record Reports(
+      IngestJob.Report ingest,
+      MetricsJob.Report metrics,
+      FeaturesJob.Report features,
+      Optional<TrainJob.Report> train,
+      Optional<ScoreJob.Report> score,
+      ClvJob.Report clv,
+      JobContext last) {}
+
+  /** Runs every stage, printing each stage's report to {@code out}. */
+  static Reports runAll(PrintWriter out, SparkSession spark, CslakeConfig config, boolean retrain) {
+    JobContext ingestCtx = JobContext.create(spark, config, "ingest");
+    IngestJob.Report ingest = IngestJob.run(ingestCtx);
+    IngestCommand.print(out, ingest, ingestCtx);
+    JobContext metricsCtx = JobContext.create(spark, config, "metrics");
+    MetricsJob.Report metrics = MetricsJob.run(metricsCtx);
+    MetricsCommand.print(out, metrics, metricsCtx);
+    FeaturesJob.Report features = FeaturesJob.run(JobContext.create(spark, config, "features"));
+    FeaturesCommand.print(out, features);
+
+    JobContext scoreCtx = JobContext.create(spark, config, "score");
+    Optional<TrainJob.Report> train = Optional.empty();
+    String whyTrain = retrain ? "--retrain" : usable(scoreCtx);
+    boolean haveModel = whyTrain == null;
+    if (!haveModel) {
+      out.println("train: " + whyTrain);
+      try {
+        train = Optional.of(TrainJob.run(JobContext.create(spark, config, "train")));
+        TrainCommand.print(out, train.get());
+        haveModel = true;
+      } catch (CslakeException e) {
+        if (e.exitCode() != CslakeException.CONTRACT) {
+          throw e;
+        }
+        // Too little labelled history is a fact about the data: the other stages still run.
+        out.println("train: skipped: " + e.getMessage());
+        haveModel = ScoreJob.latestModel(scoreCtx).isPresent() && usable(scoreCtx) == null;
+      }
+    }
+    Optional<ScoreJob.Report> score = Optional.empty();
+    if (haveModel) {
+      score = Optional.of(ScoreJob.run(scoreCtx));
+      ScoreCommand.print(out, score.get());
+    } else {
+      out.println("score: skipped: no registered model fits the features (see train above).");
+    }
+    JobContext clvCtx = JobContext.create(spark, config, "clv");
+    ClvJob.Report clv = ClvJob.run(clvCtx);
+    ClvCommand.print(out, clv, clvCtx);
+    if (score.isPresent()) {
+      ScoreJob.refreshAccount360(clvCtx);
+    }
+    out.flush();
+    return new Reports(ingest, metrics, features, train, score, clv, clvCtx);
+  }
+
+  /** Why a model must be trained, or null when the registered one fits the features. */
+  private static String usable(JobContext ctx) {
+    Optional<ChurnModel> model = ScoreJob.latestModel(ctx);
+    if (model.isEmpty()) {
+      return "no model registered yet, training one";
+    }
+    List<String> mismatches = ScoreJob.mismatches(ctx, model.get());
+    if (!mismatches.isEmpty()) {
+      return "the registered model "
+          + model.get().version()
+          + " does not fit the features ("
+          + String.join("; ", mismatches)
+          + "), training a new one";
+    }
+    return null;
+  }
+}
