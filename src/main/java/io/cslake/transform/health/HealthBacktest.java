@@ -122,7 +122,7 @@ public final class HealthBacktest {
    * @param labelled {@link #labelled} rows
    */
   public static Report evaluate(Dataset<Row> labelled) {
-    Column risk = lit(HealthScore.MAX).minus(col(HealthScore.HEALTH_SCORE));
+    Column risk = risk();
     Map<LocalDate, Auc> byDate = new TreeMap<>();
     for (Row r : rocAuc(labelled, risk, col(HealthScore.AS_OF_DATE)).collectAsList()) {
       byDate.put(r.getDate(0).toLocalDate(), auc(r, 1));
@@ -167,6 +167,11 @@ public final class HealthBacktest {
     return totals.select(out.toArray(Column[]::new));
   }
 
+  /** 100 − health_score: higher is riskier. */
+  private static Column risk() {
+    return lit(HealthScore.MAX).minus(col(HealthScore.HEALTH_SCORE));
+  }
+
   private static Auc overall(Dataset<Row> rows, Column risk) {
     return auc(rocAuc(rows, risk).first(), 0);
   }
@@ -209,7 +214,7 @@ public final class HealthBacktest {
     Map<String, Double> configured = new LinkedHashMap<>();
     double total = settings.components().values().stream().mapToDouble(c -> c.weight()).sum();
     settings.components().forEach((name, c) -> configured.put(name, c.weight() / total));
-    Double configuredAuc = evaluate(labelled).overall().rocAuc();
+    Double configuredAuc = overall(labelled, risk()).rocAuc();
     if (churned == 0 || churned == rows || present.isEmpty()) {
       return new WeightFit(configured, Map.of(), rows, configuredAuc, null);
     }
@@ -228,7 +233,7 @@ public final class HealthBacktest {
     if (sum > 0) {
       Dataset<Row> rescored =
           labelled.withColumn(HealthScore.HEALTH_SCORE, HealthScore.weightedMean(fitted));
-      fittedAuc = evaluate(rescored).overall().rocAuc();
+      fittedAuc = overall(rescored, risk()).rocAuc();
     }
     return new WeightFit(configured, fitted, rows, configuredAuc, fittedAuc);
   }

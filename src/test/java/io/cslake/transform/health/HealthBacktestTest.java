@@ -176,9 +176,12 @@ class HealthBacktestTest extends SparkTestBase {
     assertThat(fit.fitted().values().stream().mapToDouble(Double::doubleValue).sum())
         .isCloseTo(1.0, within(1e-9));
     assertThat(fit.fitted()).allSatisfy((name, w) -> assertThat(w).isGreaterThanOrEqualTo(0.0));
-    assertThat(fit.fitted().get("usage")).isGreaterThan(0.9);
+    // seed 11 gives usage 0.92, adoption 0.04, satisfaction 0.03, the others at most 0.003
+    assertThat(fit.fitted().get("usage")).isGreaterThan(0.85);
+    assertThat(fit.fitted())
+        .allSatisfy((name, w) -> assertThat(name.equals("usage") || w < 0.05).isTrue());
     assertThat(fit.fittedRocAuc()).isGreaterThan(fit.configuredRocAuc() + 0.1);
-    assertThat(fit.fittedRocAuc()).isGreaterThan(0.85);
+    assertThat(fit.fittedRocAuc()).isGreaterThan(0.95);
     labelled.unpersist();
   }
 }
