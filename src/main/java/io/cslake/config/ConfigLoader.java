@@ -14,6 +14,7 @@ import io.cslake.config.CslakeConfig.ClvSettings;
 import io.cslake.config.CslakeConfig.EngagementSettings;
 import io.cslake.config.CslakeConfig.ExperienceSettings;
 import io.cslake.config.CslakeConfig.FeatureSettings;
+import io.cslake.config.CslakeConfig.HealthSettings;
 import io.cslake.config.CslakeConfig.IngestSettings;
 import io.cslake.config.CslakeConfig.MetricsSettings;
 import io.cslake.config.CslakeConfig.ModelSettings;
@@ -536,7 +537,43 @@ public final class ConfigLoader {
         model,
         clv,
         sources,
-        origins);
+        origins,
+        health(c.child("health")));
+  }
+
+  /**
+   * {@code cslake.health}: each component's weight (at least 0, not all 0) and formula (non-empty;
+   * checked against the churn_features schema by the health score, which needs Spark), and the
+   * bands, 0 ≤ yellow < green ≤ 100.
+   */
+  private static HealthSettings health(Keys c) {
+    Map<String, HealthSettings.Component> components = new LinkedHashMap<>();
+    double total = 0;
+    for (String name : HealthSettings.COMPONENTS) {
+      Keys k = c.child("components").child(name);
+      double weight = k.number("weight");
+      if (!(weight >= 0) || Double.isInfinite(weight)) {
+        throw k.invalid("weight", "a finite number of at least 0");
+      }
+      total += weight;
+      components.put(name, new HealthSettings.Component(weight, k.nonBlank("formula")));
+    }
+    if (!(total > 0)) {
+      throw CslakeException.usage(
+          "Cannot use the weights of cslake.health.components: they are all 0, so no component"
+              + " counts in the health score. Give at least one component a positive weight, e.g."
+              + " --set cslake.health.components.usage.weight=1.");
+    }
+    Keys b = c.child("bands");
+    double green = b.number("green");
+    double yellow = b.number("yellow");
+    if (!(green > 0 && green <= 100)) {
+      throw b.invalid("green", "a score above 0 and at most 100");
+    }
+    if (!(yellow >= 0 && yellow < green)) {
+      throw b.invalid("yellow", "a score of at least 0 and below green (" + green + ")");
+    }
+    return new HealthSettings(components, green, yellow);
   }
 
   private static SourceConfig source(Source source, Keys c) {

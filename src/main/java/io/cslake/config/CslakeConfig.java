@@ -2,7 +2,10 @@ package io.cslake.config;
 
 import io.cslake.contract.Source;
 import java.time.LocalDate;
+import java.util.Collections;
 import java.util.EnumMap;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -24,6 +27,7 @@ import java.util.Optional;
  * @param clv customer lifetime value settings (SPEC §5.6)
  * @param sources every contract source, present or not
  * @param origins where the configuration came from, for messages
+ * @param health health score settings (SPEC §6.4)
  */
 public record CslakeConfig(
     String lakehouse,
@@ -38,7 +42,8 @@ public record CslakeConfig(
     ModelSettings model,
     ClvSettings clv,
     Map<Source, SourceConfig> sources,
-    String origins) {
+    String origins,
+    HealthSettings health) {
 
   public CslakeConfig {
     sources = Map.copyOf(new EnumMap<>(sources));
@@ -63,7 +68,8 @@ public record CslakeConfig(
         model,
         clv,
         sources,
-        origins);
+        origins,
+        health);
   }
 
   /**
@@ -203,5 +209,48 @@ public record CslakeConfig(
     public double days() {
       return days;
     }
+  }
+
+  /**
+   * Health score settings (SPEC §6.4), {@code cslake.health}.
+   *
+   * @param components every component of {@link #COMPONENTS}, in that order, with its weight and
+   *     formula ({@code cslake.health.components.<name>})
+   * @param green {@code cslake.health.bands.green}: a score at least this is green
+   * @param yellow {@code cslake.health.bands.yellow}: a score at least this (and below green) is
+   *     yellow; lower is red
+   */
+  public record HealthSettings(Map<String, Component> components, double green, double yellow) {
+    /** The components, in the order the score and its table list them. */
+    public static final List<String> COMPONENTS =
+        List.of("usage", "adoption", "satisfaction", "support", "relationship", "financial");
+
+    public HealthSettings {
+      if (!components.keySet().equals(new HashSet<>(COMPONENTS))) {
+        throw new IllegalArgumentException(
+            "Cannot build health settings: expected the components "
+                + COMPONENTS
+                + ", found "
+                + components.keySet());
+      }
+      Map<String, Component> ordered = new LinkedHashMap<>();
+      for (String name : COMPONENTS) {
+        ordered.put(name, components.get(name));
+      }
+      components = Collections.unmodifiableMap(ordered);
+    }
+
+    /** The configuration key of a component's formula, for messages. */
+    public static String formulaKey(String component) {
+      return "cslake.health.components." + component + ".formula";
+    }
+
+    /**
+     * One component of the score.
+     *
+     * @param weight its weight, at least 0; the weights need not sum to 1
+     * @param formula a Spark SQL expression over {@code churn_features} columns giving 0–100
+     */
+    public record Component(double weight, String formula) {}
   }
 }
