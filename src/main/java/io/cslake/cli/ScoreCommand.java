@@ -8,15 +8,18 @@ import io.cslake.job.JobContext;
 import io.cslake.job.ScoreJob;
 import io.cslake.job.SparkSessions;
 import io.cslake.model.ChurnScorer;
+import io.cslake.transform.health.HealthBacktest;
 import java.io.PrintWriter;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.concurrent.Callable;
 import java.util.stream.Collectors;
 import org.apache.spark.sql.Row;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
 /** {@code cslake score}: risk scores with drivers, health, playbook alerts and account_360. */
@@ -27,7 +30,8 @@ import picocli.CommandLine.Spec;
       "snapshot date) with the latest model of gold/model_runs: gold/churn_risk_scores (calibrated",
       "probability, risk band, MRR at risk, top-5 drivers with exact contributions; MERGE per",
       "account and date), gold/churn_risk_latest and gold/account_360. Needs 'cslake features'",
-      "and 'cslake train' first. Settings: cslake.model.risk-bands."
+      "and 'cslake train' first. Also gold/account_health for every snapshot and its backtest",
+      "(gold/health_backtest). Settings: cslake.model.risk-bands, cslake.health."
     })
 final class ScoreCommand implements Callable<Integer> {
   /** Accounts listed by the report. */
@@ -35,13 +39,21 @@ final class ScoreCommand implements Callable<Integer> {
 
   @Mixin CommonOptions common;
 
+  @Option(
+      names = "--fit-health-weights",
+      description =
+          "Also fit non-negative health component weights to the churn outcomes of the labelled"
+              + " snapshots and print them beside the configured ones (not applied: copy them to"
+              + " cslake.health.components.<name>.weight to use them).")
+  boolean fitHealthWeights;
+
   @Spec CommandSpec spec;
 
   @Override
   public Integer call() {
     CslakeConfig config = common.load();
     JobContext ctx = JobContext.create(SparkSessions.create(config), config, "score");
-    ScoreJob.Report report = ScoreJob.run(ctx);
+    ScoreJob.Report report = ScoreJob.run(ctx, fitHealthWeights);
     PrintWriter out = spec.commandLine().getOut();
     print(out, report);
     printRiskiest(out, ctx, RISKIEST);
@@ -62,6 +74,39 @@ final class ScoreCommand implements Callable<Integer> {
       out.printf(Locale.ROOT, "  %-8s %10d %16.2f%n", b.band(), b.accounts(), b.mrrAtRisk());
     }
     out.printf(Locale.ROOT, "  %-8s %10d %16.2f%n", "total", r.accounts(), r.mrrAtRisk());
+    HealthBacktest.Auc all = r.healthBacktest().overall();
+    out.printf(
+        Locale.ROOT,
+        "  health backtest: ROC-AUC of (100 - health) for churn within the horizon %s over %d"
+            + " labelled account-snapshots (%d churned, %d dates; gold/health_backtest)%n",
+        all.rocAuc() == null
+            ? "n/a (one outcome only)"
+            : String.format(Locale.ROOT, "%.3f", all.rocAuc()),
+        all.accounts(),
+        all.churned(),
+        r.healthBacktest().byDate().size());
+    r.healthWeights().ifPresent(w -> printWeights(out, w));
+  }
+
+  static void printWeights(PrintWriter out, HealthBacktest.WeightFit w) {
+    out.printf(Locale.ROOT, "  health weights fitted to churn on %d labelled rows:%n", w.rows());
+    out.printf(Locale.ROOT, "    %-14s %10s %10s%n", "component", "configured", "fitted");
+    for (Map.Entry<String, Double> e : w.configured().entrySet()) {
+      Double fitted = w.fitted().get(e.getKey());
+      out.printf(
+          Locale.ROOT,
+          "    %-14s %10.3f %10s%n",
+          e.getKey(),
+          e.getValue(),
+          fitted == null ? "n/a" : String.format(Locale.ROOT, "%.3f", fitted));
+    }
+    out.printf(
+        Locale.ROOT,
+        "    ROC-AUC        %10s %10s%n",
+        w.configuredRocAuc() == null
+            ? "n/a"
+            : String.format(Locale.ROOT, "%.3f", w.configuredRocAuc()),
+        w.fittedRocAuc() == null ? "n/a" : String.format(Locale.ROOT, "%.3f", w.fittedRocAuc()));
   }
 
   /** The {@code n} accounts most likely to churn in the latest scores, with their drivers. */

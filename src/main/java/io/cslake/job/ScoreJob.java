@@ -14,6 +14,8 @@ import io.cslake.model.ChurnScorer;
 import io.cslake.table.DeltaWriter;
 import io.cslake.transform.Account360;
 import io.cslake.transform.features.ChurnFeatures;
+import io.cslake.transform.health.HealthBacktest;
+import io.cslake.transform.health.HealthScore;
 import io.delta.tables.DeltaTable;
 import java.sql.Date;
 import java.sql.Timestamp;
@@ -27,7 +29,11 @@ import java.util.stream.Collectors;
 import org.apache.spark.sql.Column;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
+import org.apache.spark.sql.RowFactory;
 import org.apache.spark.sql.SparkSession;
+import org.apache.spark.sql.types.DataTypes;
+import org.apache.spark.sql.types.StructType;
+import org.apache.spark.storage.StorageLevel;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -59,15 +65,25 @@ public final class ScoreJob {
       long accounts,
       List<BandCount> bands,
       double mrrAtRisk,
-      long account360Rows) {}
+      long account360Rows,
+      HealthBacktest.Report healthBacktest,
+      Optional<HealthBacktest.WeightFit> healthWeights) {}
 
   /** Accounts and MRR at risk in one band. */
   public record BandCount(String band, long accounts, double mrrAtRisk) {}
 
   /** Scores and writes. */
   public static Report run(JobContext ctx) {
+    return run(ctx, false);
+  }
+
+  /**
+   * Scores and writes; with {@code fitHealthWeights}, also fits non-negative health component
+   * weights to the churn outcomes of the labelled snapshots (reported, never applied).
+   */
+  public static Report run(JobContext ctx, boolean fitHealthWeights) {
     return ctx.recorded(
-        () -> compute(ctx, Timestamp.from(Instant.now())),
+        () -> compute(ctx, Timestamp.from(Instant.now()), fitHealthWeights),
         r ->
             String.format(
                 Locale.ROOT,
@@ -143,11 +159,13 @@ public final class ScoreJob {
     return ctx.spark().read().format("delta").load(path);
   }
 
-  private static Report compute(JobContext ctx, Timestamp scoredAt) {
+  private static Report compute(JobContext ctx, Timestamp scoredAt, boolean fitHealthWeights) {
     CslakeConfig config = ctx.config();
     SparkSession spark = ctx.spark();
     Dataset<Row> features = features(ctx);
     LocalDate asOf = asOf(ctx, features);
+    // The health formulas are checked against the features before anything is written.
+    HealthScore.check(features, config.health());
     ChurnModel model =
         latestModel(ctx)
             .orElseThrow(
@@ -195,9 +213,69 @@ public final class ScoreJob {
     LOG.info("score: {} accounts scored as of {}, MRR at risk {}", accounts, asOf, atRisk);
 
     refreshLatest(ctx);
+
+    // Health of every snapshot (the trend compares consecutive ones), then its backtest.
+    String healthPath = ctx.lakehouse().gold(HealthScore.TABLE);
+    DeltaWriter.overwrite(
+        HealthScore.compute(features, config.health()),
+        healthPath,
+        List.of(HealthScore.AS_OF_DATE));
+    Dataset<Row> labelled =
+        HealthBacktest.labelled(spark.read().format("delta").load(healthPath), features)
+            .persist(StorageLevel.MEMORY_AND_DISK());
+    HealthBacktest.Report backtest = HealthBacktest.evaluate(labelled);
+    DeltaWriter.overwrite(
+        spark.createDataFrame(backtestRows(backtest, scoredAt), BACKTEST_SCHEMA),
+        ctx.lakehouse().gold(HEALTH_BACKTEST),
+        List.of());
+    Optional<HealthBacktest.WeightFit> weights =
+        fitHealthWeights
+            ? Optional.of(HealthBacktest.fitWeights(labelled, config.health()))
+            : Optional.empty();
+    labelled.unpersist();
+    LOG.info(
+        "score: health backtest ROC-AUC of (100 - health) for churn within the horizon: {} over"
+            + " {} labelled account-snapshots",
+        backtest.overall().rocAuc(),
+        backtest.overall().accounts());
+
     long rows360 = refreshAccount360(ctx).orElse(0L);
     return new Report(
-        ctx.runId(), asOf, model.version(), model.algorithm(), accounts, bands, atRisk, rows360);
+        ctx.runId(),
+        asOf,
+        model.version(),
+        model.algorithm(),
+        accounts,
+        bands,
+        atRisk,
+        rows360,
+        backtest,
+        weights);
+  }
+
+  /** The health backtest table: one row per labelled as_of_date, and one overall (date null). */
+  public static final String HEALTH_BACKTEST = "health_backtest";
+
+  static final StructType BACKTEST_SCHEMA =
+      new StructType()
+          .add("as_of_date", DataTypes.DateType, true)
+          .add(HealthBacktest.ACCOUNTS, DataTypes.LongType, false)
+          .add(HealthBacktest.CHURNED, DataTypes.LongType, false)
+          .add(HealthBacktest.ROC_AUC, DataTypes.DoubleType, true)
+          .add("computed_at", DataTypes.TimestampType, false);
+
+  private static List<Row> backtestRows(HealthBacktest.Report report, Timestamp at) {
+    List<Row> rows = new ArrayList<>();
+    report
+        .byDate()
+        .forEach(
+            (day, auc) ->
+                rows.add(
+                    RowFactory.create(
+                        Date.valueOf(day), auc.accounts(), auc.churned(), auc.rocAuc(), at)));
+    HealthBacktest.Auc all = report.overall();
+    rows.add(RowFactory.create(null, all.accounts(), all.churned(), all.rocAuc(), at));
+    return rows;
   }
 
   /** The as-of date scored: the configured one (which must be a snapshot), else the newest. */
@@ -339,8 +417,7 @@ public final class ScoreJob {
     return Optional.of(rows);
   }
 
-  /** The health table, written by score once the health score exists. */
-  static final String HEALTH_TABLE = "account_health";
+  static final String HEALTH_TABLE = HealthScore.TABLE;
 
   private static Optional<Dataset<Row>> gold(JobContext ctx, String table) {
     String path = ctx.lakehouse().gold(table);

@@ -33,6 +33,8 @@ import io.cslake.transform.Columns;
 import io.cslake.transform.features.ChurnFeatures;
 import io.cslake.transform.features.ChurnLabels;
 import io.cslake.transform.features.GeneratedSilver;
+import io.cslake.transform.health.HealthBacktest;
+import io.cslake.transform.health.HealthScore;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Date;
@@ -131,7 +133,7 @@ class ChurnModelJobTest extends SparkTestBase {
     long total = before.count();
     assertThat(total).isEqualTo(accounts + featureRows(EARLIER).count());
 
-    ScoreJob.Report again = ScoreJob.run(JobContext.create(spark, config, "score"));
+    ScoreJob.Report again = ScoreJob.run(JobContext.create(spark, config, "score"), true);
     Dataset<Row> after = scores();
     assertThat(after.count()).isEqualTo(total);
     assertThat(after.select(ChurnScorer.ACCOUNT_ID, ChurnScorer.AS_OF_DATE).distinct().count())
@@ -156,7 +158,40 @@ class ChurnModelJobTest extends SparkTestBase {
             Account360.MRR_PERCENTILE,
             ChurnScorer.CHURN_PROBABILITY,
             ChurnScorer.TOP_DRIVERS,
-            ChurnFeatures.SEGMENT);
+            ChurnFeatures.SEGMENT,
+            HealthScore.HEALTH_SCORE,
+            HealthScore.HEALTH_BAND);
+
+    // Health: every snapshot of churn_features, re-written as a whole (no duplicates).
+    Dataset<Row> health = spark.read().format("delta").load(lakehouse.gold(HealthScore.TABLE));
+    long featureRows =
+        spark.read().format("delta").load(lakehouse.gold(ChurnFeatures.TABLE)).count();
+    assertThat(health.count()).isEqualTo(featureRows);
+    assertThat(health.filter(col(HealthScore.HEALTH_SCORE).isNull()).count()).isZero();
+    // The weights fitted on request, beside the configured ones, each set summing to 1.
+    HealthBacktest.WeightFit w = again.healthWeights().orElseThrow();
+    assertThat(w.configured().values().stream().mapToDouble(Double::doubleValue).sum())
+        .isCloseTo(1.0, within(1e-9));
+    assertThat(w.fitted().values()).allMatch(v -> v >= 0);
+    assertThat(w.rows()).isEqualTo(scored.healthBacktest().overall().accounts());
+  }
+
+  @Test
+  void theHealthScoreRanksChurnersOnPastSnapshots() {
+    HealthBacktest.Auc all = scored.healthBacktest().overall();
+    System.out.printf(
+        Locale.ROOT,
+        "health backtest: ROC-AUC of (100 - health) %.3f over %d labelled account-snapshots (%d"
+            + " churned) on %d dates%n",
+        all.rocAuc(),
+        all.accounts(),
+        all.churned(),
+        scored.healthBacktest().byDate().size());
+    assertThat(all.accounts()).isEqualTo(features.labelled());
+    assertThat(all.rocAuc()).isGreaterThan(0.55);
+    Dataset<Row> table =
+        spark.read().format("delta").load(lakehouse.gold(ScoreJob.HEALTH_BACKTEST));
+    assertThat(table.count()).isEqualTo(scored.healthBacktest().byDate().size() + 1);
   }
 
   @Test
