@@ -38,18 +38,18 @@ public final class PlaybookAlerts {
   /** {@link #STATUS} of an alert whose rule stopped holding. */
   public static final String CLOSED = "closed";
 
-  /** The table's schema, in column order. */
+  /** The table's schema, in column order (every column nullable, as Spark writes it). */
   public static final StructType SCHEMA =
       new StructType()
-          .add(ALERT_ID, DataTypes.StringType, false)
-          .add(RULE, DataTypes.StringType, false)
-          .add(SEVERITY, DataTypes.StringType, false)
-          .add(ACTION, DataTypes.StringType, false)
-          .add(ACCOUNT_ID, DataTypes.StringType, false)
+          .add(ALERT_ID, DataTypes.StringType, true)
+          .add(RULE, DataTypes.StringType, true)
+          .add(SEVERITY, DataTypes.StringType, true)
+          .add(ACTION, DataTypes.StringType, true)
+          .add(ACCOUNT_ID, DataTypes.StringType, true)
           .add(CSM_ID, DataTypes.StringType, true)
-          .add(AS_OF_DATE, DataTypes.DateType, false)
-          .add(OPENED_AT, DataTypes.TimestampType, false)
-          .add(STATUS, DataTypes.StringType, false)
+          .add(AS_OF_DATE, DataTypes.DateType, true)
+          .add(OPENED_AT, DataTypes.TimestampType, true)
+          .add(STATUS, DataTypes.StringType, true)
           .add(CLOSED_AT, DataTypes.TimestampType, true)
           .add(
               TRIGGER_VALUES,
