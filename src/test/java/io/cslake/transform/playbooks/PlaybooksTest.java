@@ -43,7 +43,7 @@ class PlaybooksTest extends SparkTestBase {
           .add("churn_probability", DataTypes.DoubleType)
           .add("risk_band", DataTypes.StringType)
           .add("mrr_at_risk", DataTypes.DoubleType)
-          .add("champion_left_90d", DataTypes.BooleanType)
+          .add("champion_left_90d", DataTypes.IntegerType)
           .add("last_nps", DataTypes.IntegerType)
           .add("events_ratio_30_60", DataTypes.DoubleType)
           .add("months_to_renewal", DataTypes.DoubleType);
@@ -77,7 +77,7 @@ class PlaybooksTest extends SparkTestBase {
       0.6,
       "high",
       300.0,
-      false,
+      0,
       8,
       0.9,
       5.0
@@ -96,7 +96,7 @@ class PlaybooksTest extends SparkTestBase {
     rows.add(control("control", day));
     rows.add(with(control("health_drop", day), "health_score_change", -15.0));
     rows.add(with(control("high_risk_large_account", day), "mrr_percentile", 0.8));
-    rows.add(with(control("champion_left", day), "champion_left_90d", true));
+    rows.add(with(control("champion_left", day), "champion_left_90d", 1));
     rows.add(with(control("nps_detractor", day), "last_nps", 6));
     rows.add(with(control("usage_down_40", day), "events_ratio_30_60", 0.6));
     rows.add(with(control("renewal_at_risk", day), "months_to_renewal", 1.5));
@@ -199,7 +199,7 @@ class PlaybooksTest extends SparkTestBase {
         .containsOnly(entry("months_to_renewal", "1.5"), entry("health_band", "yellow"));
     Row champion = alertOf(alerts, "champion_left");
     assertThat(champion.getJavaMap(champion.fieldIndex(PlaybookAlerts.TRIGGER_VALUES)))
-        .containsOnly(entry("champion_left_90d", "true"));
+        .containsOnly(entry("champion_left_90d", "1"));
     Row nps = alertOf(alerts, "nps_detractor");
     assertThat(nps.<String>getAs(PlaybookAlerts.SEVERITY)).isEqualTo("medium");
     assertThat(nps.getJavaMap(nps.fieldIndex(PlaybookAlerts.TRIGGER_VALUES)))
@@ -228,7 +228,7 @@ class PlaybooksTest extends SparkTestBase {
     List<Rule> rules = List.of(defaults.get(2)); // champion_left
     Dataset<Row> opened =
         Playbooks.evaluate(
-            frame(Collections.singletonList(with(control("a", DAY_1), "champion_left_90d", true))),
+            frame(Collections.singletonList(with(control("a", DAY_1), "champion_left_90d", 1))),
             rules,
             noAlerts(),
             RUN_1);
@@ -255,7 +255,7 @@ class PlaybooksTest extends SparkTestBase {
 
     Dataset<Row> reopened =
         Playbooks.evaluate(
-            frame(Collections.singletonList(with(control("a", DAY_3), "champion_left_90d", true))),
+            frame(Collections.singletonList(with(control("a", DAY_3), "champion_left_90d", 1))),
             rules,
             table,
             RUN_3);
@@ -283,6 +283,27 @@ class PlaybooksTest extends SparkTestBase {
             RUN_2);
 
     assertThat(ruleAndAccount(changes)).containsExactly("champion_left/champion_left/closed");
+  }
+
+  @Test
+  void championLeftAlsoWorksOnABooleanColumn() {
+    Dataset<Row> account360 =
+        frame(onePerRule(DAY_1))
+            .withColumn(
+                "champion_left_90d",
+                org.apache
+                    .spark
+                    .sql
+                    .functions
+                    .col("champion_left_90d")
+                    .cast(DataTypes.BooleanType));
+    List<Rule> rules = List.of(defaults.get(2));
+
+    assertThat(Playbooks.validate(spark, rules, account360.schema()).rules()).isEqualTo(rules);
+    List<Row> alerts = rows(Playbooks.evaluate(account360, rules, noAlerts(), RUN_1));
+    assertThat(alerts).hasSize(1);
+    assertThat(alerts.get(0).getJavaMap(alerts.get(0).fieldIndex(PlaybookAlerts.TRIGGER_VALUES)))
+        .containsOnly(entry("champion_left_90d", "true"));
   }
 
   @Test
