@@ -55,6 +55,8 @@ public final class Playbooks {
       Set.of("current_date", "current_timestamp", "current_user", "user", "session_user");
 
   private static final String MATCH = "_playbook_match";
+  private static final String MATCH_MARK = "_playbook_matched";
+  private static final String OPEN_MARK = "_playbook_open";
 
   private Playbooks() {}
 
@@ -166,44 +168,58 @@ public final class Playbooks {
                 col(MATCH + "." + PlaybookAlerts.ACTION).as(PlaybookAlerts.ACTION),
                 col(MATCH + "." + PlaybookAlerts.TRIGGER_VALUES).as(PlaybookAlerts.TRIGGER_VALUES));
 
+    // One full outer join of the matches with the open alerts of these rules: a match without an
+    // open alert opens one, an open alert without a match closes, both present changes nothing.
     Dataset<Row> open =
-        existingAlerts.where(
-            col(PlaybookAlerts.STATUS)
-                .equalTo(lit(PlaybookAlerts.OPEN))
-                .and(col(PlaybookAlerts.RULE).isin(names.toArray())));
-    JoinKeys keys = new JoinKeys(PlaybookAlerts.RULE, PlaybookAlerts.ACCOUNT_ID);
-
-    Dataset<Row> opened =
+        existingAlerts
+            .where(
+                col(PlaybookAlerts.STATUS)
+                    .equalTo(lit(PlaybookAlerts.OPEN))
+                    .and(col(PlaybookAlerts.RULE).isin(names.toArray())))
+            .withColumn(OPEN_MARK, lit(true))
+            .as("o");
+    Column sameAlert =
+        col("m." + PlaybookAlerts.RULE)
+            .equalTo(col("o." + PlaybookAlerts.RULE))
+            .and(
+                col("m." + PlaybookAlerts.ACCOUNT_ID)
+                    .equalTo(col("o." + PlaybookAlerts.ACCOUNT_ID)));
+    Column opens = col("o." + OPEN_MARK).isNull();
+    Column closes = col("m." + MATCH_MARK).isNull();
+    Dataset<Row> changed =
         matches
-            .join(open.select(keys.columns()).distinct(), keys.scala(), "left_anti")
-            .withColumn(
-                PlaybookAlerts.ALERT_ID,
-                sha2(
-                    concat_ws(
-                        "|",
-                        col(PlaybookAlerts.RULE),
-                        col(PlaybookAlerts.ACCOUNT_ID),
-                        date_format(col(PlaybookAlerts.AS_OF_DATE), "yyyy-MM-dd")),
-                    256))
-            .withColumn(PlaybookAlerts.OPENED_AT, lit(runAt))
-            .withColumn(PlaybookAlerts.STATUS, lit(PlaybookAlerts.OPEN))
-            .withColumn(PlaybookAlerts.CLOSED_AT, lit(null).cast(DataTypes.TimestampType));
+            .withColumn(MATCH_MARK, lit(true))
+            .as("m")
+            .join(open, sameAlert, "full_outer")
+            .where(opens.or(closes));
 
-    Dataset<Row> closed =
-        open.join(matches.select(keys.columns()), keys.scala(), "left_anti")
-            .withColumn(PlaybookAlerts.STATUS, lit(PlaybookAlerts.CLOSED))
-            .withColumn(PlaybookAlerts.CLOSED_AT, lit(runAt));
-
-    return conform(opened).unionByName(conform(closed));
-  }
-
-  /** The columns of {@link PlaybookAlerts#SCHEMA}, in order and with its types. */
-  private static Dataset<Row> conform(Dataset<Row> alerts) {
     List<Column> columns = new ArrayList<>();
     for (StructField field : PlaybookAlerts.SCHEMA.fields()) {
-      columns.add(col(field.name()).cast(field.dataType()).as(field.name()));
+      String name = field.name();
+      Column value =
+          switch (name) {
+            case PlaybookAlerts.ALERT_ID ->
+                when(
+                        opens,
+                        sha2(
+                            concat_ws(
+                                "|",
+                                col("m." + PlaybookAlerts.RULE),
+                                col("m." + PlaybookAlerts.ACCOUNT_ID),
+                                date_format(col("m." + PlaybookAlerts.AS_OF_DATE), "yyyy-MM-dd")),
+                            256))
+                    .otherwise(col("o." + name));
+            case PlaybookAlerts.OPENED_AT -> when(opens, lit(runAt)).otherwise(col("o." + name));
+            case PlaybookAlerts.STATUS ->
+                when(opens, lit(PlaybookAlerts.OPEN)).otherwise(lit(PlaybookAlerts.CLOSED));
+            case PlaybookAlerts.CLOSED_AT -> when(closes, lit(runAt));
+            default ->
+                when(opens, col("m." + name).cast(field.dataType()))
+                    .otherwise(col("o." + name).cast(field.dataType()));
+          };
+      columns.add(value.cast(field.dataType()).as(name));
     }
-    return alerts.select(columns.toArray(new Column[0]));
+    return changed.select(columns.toArray(new Column[0]));
   }
 
   /** {@code map(name, cast(value as string), ...)} over the columns {@code parsed} reads. */
@@ -328,21 +344,6 @@ public final class Playbooks {
   private static String firstLine(String message) {
     String line = message == null ? "it does not resolve" : message.split("\n", 2)[0].trim();
     return line.endsWith(".") ? line.substring(0, line.length() - 1) : line;
-  }
-
-  /** Join keys, as columns and as the Scala sequence {@code Dataset.join} takes. */
-  private record JoinKeys(String... names) {
-    Column[] columns() {
-      Column[] columns = new Column[names.length];
-      for (int i = 0; i < names.length; i++) {
-        columns[i] = col(names[i]);
-      }
-      return columns;
-    }
-
-    scala.collection.Seq<String> scala() {
-      return JavaConverters.asScalaBuffer(List.of(names)).toSeq();
-    }
   }
 
   /**

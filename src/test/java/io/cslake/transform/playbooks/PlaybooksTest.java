@@ -286,6 +286,21 @@ class PlaybooksTest extends SparkTestBase {
   }
 
   @Test
+  void account360IsReadOnceForAllRules() {
+    Dataset<Row> table =
+        merge(
+            noAlerts(), Playbooks.evaluate(frame(onePerRule(DAY_1)), defaults, noAlerts(), RUN_1));
+
+    String plan =
+        Playbooks.evaluate(frame(onePerRule(DAY_2)), defaults, table, RUN_2)
+            .queryExecution()
+            .executedPlan()
+            .toString();
+
+    assertThat(plan.split("LocalTableScan", -1)).as(plan).hasSize(2);
+  }
+
+  @Test
   void championLeftAlsoWorksOnABooleanColumn() {
     Dataset<Row> account360 =
         frame(onePerRule(DAY_1))
