@@ -18,6 +18,8 @@ import io.cslake.config.CslakeConfig.HealthSettings;
 import io.cslake.config.CslakeConfig.IngestSettings;
 import io.cslake.config.CslakeConfig.MetricsSettings;
 import io.cslake.config.CslakeConfig.ModelSettings;
+import io.cslake.config.CslakeConfig.PlaybookSettings;
+import io.cslake.config.CslakeConfig.PlaybookSettings.Rule;
 import io.cslake.config.CslakeConfig.SparkSettings;
 import io.cslake.config.SourceConfig.Format;
 import io.cslake.contract.Source;
@@ -44,6 +46,8 @@ import java.util.stream.Collectors;
 public final class ConfigLoader {
   private static final String ROOT = "cslake";
   private static final String DEFAULTS_RESOURCE = "cslake.conf";
+  private static final String RULES = ROOT + ".playbooks.rules";
+  private static final List<String> RULE_KEYS = List.of("name", "when", "severity", "action");
 
   /** Keys whose default is null but whose value, when given, is a number. */
   private static final List<String> NULLABLE_NUMBERS =
@@ -227,6 +231,12 @@ public final class ConfigLoader {
       }
       return;
     }
+    if (key.equals(RULES)) {
+      if (resolved) {
+        checkRules(value, where);
+      }
+      return;
+    }
     if (!defaults.hasPathOrNull(key)) {
       throw CslakeException.usage(
           "Cannot use configuration key '"
@@ -250,6 +260,54 @@ public final class ConfigLoader {
       return;
     }
     checkType(key, where, expected, value);
+  }
+
+  /**
+   * {@code cslake.playbooks.rules}: a list of objects with only the keys of a rule, each a string.
+   * A list replaces the default rules as a whole.
+   */
+  private static void checkRules(ConfigValue value, String where) {
+    if (value.valueType() == ConfigValueType.NULL) {
+      return;
+    }
+    if (value.valueType() != ConfigValueType.LIST) {
+      throw typeError(RULES, where, "a list of rules [ { name = ..., when = ... }, ... ]", value);
+    }
+    int i = 0;
+    for (ConfigValue item : (ConfigList) value) {
+      String key = RULES + "[" + i + "]";
+      String at = item.origin().description();
+      if (!isResolved(item)) {
+        i++;
+        continue;
+      }
+      if (!(item instanceof ConfigObject rule)) {
+        throw typeError(
+            key, at, "an object { name = ..., when = ..., severity = ..., action = ... }", item);
+      }
+      for (Map.Entry<String, ConfigValue> e : rule.entrySet()) {
+        String field = key + "." + e.getKey();
+        if (!RULE_KEYS.contains(e.getKey())) {
+          throw CslakeException.usage(
+              "Cannot use configuration key '"
+                  + field
+                  + "' ("
+                  + e.getValue().origin().description()
+                  + "): there is no such key. A playbook rule has "
+                  + String.join(", ", RULE_KEYS)
+                  + ". Every key is documented in conf/cslake.conf.");
+        }
+        if (isResolved(e.getValue())) {
+          switch (e.getValue().valueType()) {
+            case STRING, NUMBER, BOOLEAN -> {}
+            default ->
+                throw typeError(
+                    field, e.getValue().origin().description(), "a string", e.getValue());
+          }
+        }
+      }
+      i++;
+    }
   }
 
   private static boolean isResolved(ConfigValue value) {
@@ -524,6 +582,7 @@ public final class ConfigLoader {
     for (Source source : Source.values()) {
       sources.put(source, source(source, c.child("sources").child(source.id())));
     }
+    PlaybookSettings playbooks = playbooks(root);
     return new CslakeConfig(
         lakehouse,
         currency,
@@ -538,7 +597,8 @@ public final class ConfigLoader {
         clv,
         sources,
         origins,
-        health(c.child("health")));
+        health(c.child("health")),
+        playbooks);
   }
 
   /**
@@ -574,6 +634,39 @@ public final class ConfigLoader {
       throw b.invalid("yellow", "a score of at least 0 and below green (" + green + ")");
     }
     return new HealthSettings(components, green, yellow);
+
+  }
+
+
+  private static PlaybookSettings playbooks(Config root) {
+    if (root.getIsNull("playbooks.rules")) {
+      return new PlaybookSettings(List.of());
+    }
+    List<Rule> rules = new ArrayList<>();
+    Map<String, Integer> names = new LinkedHashMap<>();
+    List<? extends ConfigObject> items = root.getObjectList("playbooks.rules");
+    for (int i = 0; i < items.size(); i++) {
+      Keys r = new Keys(items.get(i).toConfig(), RULES + "[" + i + "].");
+      String name = r.nonBlank("name");
+      Integer previous = names.putIfAbsent(name, i);
+      if (previous != null) {
+        throw r.invalid(
+            "name",
+            "a name no other rule has ('"
+                + name
+                + "' is the name of "
+                + RULES
+                + "["
+                + previous
+                + "] too)");
+      }
+      String severity = r.nonBlank("severity").toLowerCase(Locale.ROOT);
+      if (!Rule.SEVERITIES.contains(severity)) {
+        throw r.invalid("severity", "one of " + String.join(", ", Rule.SEVERITIES));
+      }
+      rules.add(new Rule(name, r.nonBlank("when"), severity, r.nonBlank("action")));
+    }
+    return new PlaybookSettings(rules);
   }
 
   private static SourceConfig source(Source source, Keys c) {
@@ -684,7 +777,7 @@ public final class ConfigLoader {
     }
 
     CslakeException invalid(String key, String expected) {
-      ConfigValue value = config.getIsNull(key) ? null : config.getValue(key);
+      ConfigValue value = config.hasPath(key) ? config.getValue(key) : null;
       String where = value == null ? "" : " (" + value.origin().description() + ")";
       String found = value == null ? "nothing" : value.render();
       return CslakeException.usage(

@@ -28,6 +28,7 @@ import java.util.Optional;
  * @param sources every contract source, present or not
  * @param origins where the configuration came from, for messages
  * @param health health score settings (SPEC §6.4)
+ * @param playbooks playbook rules (SPEC §6.5), evaluated by {@code score} over {@code account_360}
  */
 public record CslakeConfig(
     String lakehouse,
@@ -43,7 +44,8 @@ public record CslakeConfig(
     ClvSettings clv,
     Map<Source, SourceConfig> sources,
     String origins,
-    HealthSettings health) {
+    HealthSettings health,
+    PlaybookSettings playbooks) {
 
   public CslakeConfig {
     sources = Map.copyOf(new EnumMap<>(sources));
@@ -69,7 +71,8 @@ public record CslakeConfig(
         clv,
         sources,
         origins,
-        health);
+        health,
+        playbooks);
   }
 
   /**
@@ -191,6 +194,31 @@ public record CslakeConfig(
    * @param discountRateMonthly {@code cslake.clv.discount-rate-monthly}: monthly discount rate, ≥ 0
    */
   public record ClvSettings(TimeUnit timeUnit, int horizonMonths, double discountRateMonthly) {}
+
+  /**
+   * Playbooks (SPEC §6.5), {@code cslake.playbooks}.
+   *
+   * @param rules {@code cslake.playbooks.rules}: the rules, in the order given; names are unique
+   */
+  public record PlaybookSettings(List<Rule> rules) {
+    public PlaybookSettings {
+      rules = List.copyOf(rules);
+    }
+
+    /**
+     * One playbook rule: accounts of {@code account_360} for which {@code when} is true get an
+     * alert.
+     *
+     * @param name unique, non-empty; names the rule in alerts and messages
+     * @param when a Spark SQL boolean expression over {@code account_360}'s columns
+     * @param severity {@code high}, {@code medium} or {@code low}
+     * @param action what the account's CSM should do, in one sentence
+     */
+    public record Rule(String name, String when, String severity, String action) {
+      /** The severities a rule may have, from most to least urgent. */
+      public static final List<String> SEVERITIES = List.of("high", "medium", "low");
+    }
+  }
 
   /** The BG/NBD time unit of {@code cslake.clv.time-unit}, with its length in days. */
   public enum TimeUnit {
