@@ -86,6 +86,17 @@ final class ScoreCommand implements Callable<Integer> {
         all.churned(),
         r.healthBacktest().byDate().size());
     r.healthWeights().ifPresent(w -> printWeights(out, w));
+    ScoreJob.Alerts a = r.alerts();
+    out.printf(
+        Locale.ROOT,
+        "  playbook alerts: %d opened %s, %d closed, %d open (gold/playbook_alerts)%n",
+        a.opened().values().stream().mapToLong(Long::longValue).sum(),
+        a.opened(),
+        a.closed(),
+        a.open());
+    for (String skipped : a.skipped()) {
+      out.println("  playbook rule skipped: " + skipped);
+    }
   }
 
   static void printWeights(PrintWriter out, HealthBacktest.WeightFit w) {

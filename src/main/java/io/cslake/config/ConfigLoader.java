@@ -634,9 +634,7 @@ public final class ConfigLoader {
       throw b.invalid("yellow", "a score of at least 0 and below green (" + green + ")");
     }
     return new HealthSettings(components, green, yellow);
-
   }
-
 
   private static PlaybookSettings playbooks(Config root) {
     if (root.getIsNull("playbooks.rules")) {

@@ -7,6 +7,8 @@ import static org.apache.spark.sql.functions.max;
 
 import io.cslake.CslakeException;
 import io.cslake.config.CslakeConfig;
+import io.cslake.config.CslakeConfig.PlaybookSettings;
+import io.cslake.contract.ExpressionGuard;
 import io.cslake.contract.Source;
 import io.cslake.model.Candidates;
 import io.cslake.model.ChurnModel;
@@ -16,15 +18,20 @@ import io.cslake.transform.Account360;
 import io.cslake.transform.features.ChurnFeatures;
 import io.cslake.transform.health.HealthBacktest;
 import io.cslake.transform.health.HealthScore;
+import io.cslake.transform.playbooks.PlaybookAlerts;
+import io.cslake.transform.playbooks.Playbooks;
 import io.delta.tables.DeltaTable;
 import java.sql.Date;
 import java.sql.Timestamp;
 import java.time.Instant;
 import java.time.LocalDate;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.Optional;
+import java.util.TreeMap;
 import java.util.stream.Collectors;
 import org.apache.spark.sql.Column;
 import org.apache.spark.sql.Dataset;
@@ -67,7 +74,8 @@ public final class ScoreJob {
       double mrrAtRisk,
       long account360Rows,
       HealthBacktest.Report healthBacktest,
-      Optional<HealthBacktest.WeightFit> healthWeights) {}
+      Optional<HealthBacktest.WeightFit> healthWeights,
+      Alerts alerts) {}
 
   /** Accounts and MRR at risk in one band. */
   public record BandCount(String band, long accounts, double mrrAtRisk) {}
@@ -164,8 +172,20 @@ public final class ScoreJob {
     SparkSession spark = ctx.spark();
     Dataset<Row> features = features(ctx);
     LocalDate asOf = asOf(ctx, features);
-    // The health formulas are checked against the features before anything is written.
+    // The health formulas and the playbook conditions are checked before anything is written.
     HealthScore.check(features, config.health());
+    for (PlaybookSettings.Rule rule : config.playbooks().rules()) {
+      ExpressionGuard.Result guard = ExpressionGuard.check(spark, rule.when());
+      if (!guard.isAccepted()) {
+        throw CslakeException.usage(
+            "Cannot use playbook rule '"
+                + rule.name()
+                + "' (cslake.playbooks.rules, when = \""
+                + rule.when()
+                + "\"): "
+                + guard.refusal().get());
+      }
+    }
     ChurnModel model =
         latestModel(ctx)
             .orElseThrow(
@@ -240,6 +260,7 @@ public final class ScoreJob {
         backtest.overall().accounts());
 
     long rows360 = refreshAccount360(ctx).orElse(0L);
+    Alerts alerts = alerts(ctx, scoredAt);
     return new Report(
         ctx.runId(),
         asOf,
@@ -250,7 +271,77 @@ public final class ScoreJob {
         atRisk,
         rows360,
         backtest,
-        weights);
+        weights,
+        alerts);
+  }
+
+  /**
+   * What the playbooks did in a run.
+   *
+   * @param opened alerts opened, per rule
+   * @param closed alerts closed because their rule stopped holding
+   * @param open alerts open after the run
+   * @param skipped rules not evaluated, each with why (a column account_360 does not have)
+   */
+  public record Alerts(Map<String, Long> opened, long closed, long open, List<String> skipped) {}
+
+  /**
+   * Evaluates the playbook rules over {@code gold/account_360} and MERGEs the alerts opened and
+   * closed into {@code gold/playbook_alerts} (on alert_id) in one commit.
+   */
+  static Alerts alerts(JobContext ctx, Timestamp runAt) {
+    SparkSession spark = ctx.spark();
+    Dataset<Row> account360 =
+        spark.read().format("delta").load(ctx.lakehouse().gold(Account360.TABLE));
+    Playbooks.Validated rules =
+        Playbooks.validate(spark, ctx.config().playbooks().rules(), account360.schema());
+    String path = ctx.lakehouse().gold(PlaybookAlerts.TABLE);
+    boolean exists = DeltaTable.isDeltaTable(spark, path);
+    Dataset<Row> existing =
+        exists
+            ? spark.read().format("delta").load(path)
+            : spark.createDataFrame(Collections.<Row>emptyList(), PlaybookAlerts.SCHEMA);
+    Dataset<Row> changes =
+        Playbooks.evaluate(account360, rules.rules(), existing, runAt)
+            .persist(StorageLevel.MEMORY_AND_DISK());
+    Map<String, Long> opened = new TreeMap<>();
+    long closed = 0;
+    for (Row r :
+        changes
+            .groupBy(col(PlaybookAlerts.STATUS), col(PlaybookAlerts.RULE))
+            .count()
+            .collectAsList()) {
+      if (PlaybookAlerts.OPEN.equals(r.getString(0))) {
+        opened.put(r.getString(1), r.getLong(2));
+      } else {
+        closed += r.getLong(2);
+      }
+    }
+    if (!exists) {
+      DeltaWriter.overwrite(changes, path, List.of());
+    } else {
+      DeltaTable.forPath(spark, path)
+          .as("t")
+          .merge(
+              changes.as("s"),
+              col("t." + PlaybookAlerts.ALERT_ID).equalTo(col("s." + PlaybookAlerts.ALERT_ID)))
+          .whenMatched()
+          .updateAll()
+          .whenNotMatched()
+          .insertAll()
+          .execute();
+    }
+    changes.unpersist();
+    long open =
+        spark
+            .read()
+            .format("delta")
+            .load(path)
+            .filter(col(PlaybookAlerts.STATUS).equalTo(lit(PlaybookAlerts.OPEN)))
+            .count();
+    List<String> skipped = rules.skipped().stream().map(Playbooks.Skipped::reason).toList();
+    LOG.info("score: playbook alerts opened {}, closed {}, open now {}", opened, closed, open);
+    return new Alerts(opened, closed, open, skipped);
   }
 
   /** The health backtest table: one row per labelled as_of_date, and one overall (date null). */

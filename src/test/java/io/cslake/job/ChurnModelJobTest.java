@@ -35,6 +35,7 @@ import io.cslake.transform.features.ChurnLabels;
 import io.cslake.transform.features.GeneratedSilver;
 import io.cslake.transform.health.HealthBacktest;
 import io.cslake.transform.health.HealthScore;
+import io.cslake.transform.playbooks.PlaybookAlerts;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Date;
@@ -174,6 +175,50 @@ class ChurnModelJobTest extends SparkTestBase {
         .isCloseTo(1.0, within(1e-9));
     assertThat(w.fitted().values()).allMatch(v -> v >= 0);
     assertThat(w.rows()).isEqualTo(scored.healthBacktest().overall().accounts());
+
+    // Playbooks: the same snapshot again opens and closes nothing; one open alert per rule and
+    // account.
+    assertThat(again.alerts().opened()).isEmpty();
+    assertThat(again.alerts().closed()).isZero();
+    Dataset<Row> alerts =
+        spark.read().format("delta").load(lakehouse.gold(PlaybookAlerts.TABLE));
+    Dataset<Row> open = alerts.filter(col(PlaybookAlerts.STATUS).equalTo(lit(PlaybookAlerts.OPEN)));
+    assertThat(open.count())
+        .isEqualTo(again.alerts().open())
+        .isEqualTo(open.select(PlaybookAlerts.RULE, PlaybookAlerts.ACCOUNT_ID).distinct().count())
+        .isGreaterThan(0);
+  }
+
+  @Test
+  void playbookAlertsCarryTheirTriggeringValues() {
+    System.out.printf(Locale.ROOT, "playbooks on the newest snapshot: opened %s%n", scored.alerts().opened());
+    Dataset<Row> alerts =
+        spark
+            .read()
+            .format("delta")
+            .load(lakehouse.gold(PlaybookAlerts.TABLE))
+            .filter(col(PlaybookAlerts.RULE).equalTo(lit("nps_detractor")))
+            .filter(col(PlaybookAlerts.STATUS).equalTo(lit(PlaybookAlerts.OPEN)));
+    assertThat(alerts.count()).isGreaterThan(0);
+    for (Row r : alerts.limit(20).collectAsList()) {
+      Map<String, String> values = r.getJavaMap(r.fieldIndex(PlaybookAlerts.TRIGGER_VALUES));
+      assertThat(Double.parseDouble(values.get("last_nps"))).isLessThanOrEqualTo(6.0);
+      assertThat(r.<Date>getAs(PlaybookAlerts.AS_OF_DATE)).isEqualTo(Date.valueOf(AS_OF));
+    }
+  }
+
+  @Test
+  void aPlaybookRuleCallingJavaMethodIsRefusedByName() {
+    CslakeConfig hostile =
+        TestConfigs.of(
+            Path.of(lakehouse.root()),
+            "cslake.sources.accounts.attributes=[contract_type, payment_method, employee_band]",
+            "cslake.playbooks.rules=[{name = exit_now, when = \"java_method('java.lang.System',"
+                + " 'exit', 1) = 1\", severity = high, action = none}]");
+    assertThatThrownBy(() -> ScoreJob.run(JobContext.create(spark, hostile, "score")))
+        .isInstanceOf(CslakeException.class)
+        .hasMessageContaining("playbook rule 'exit_now'")
+        .hasMessageContaining("java_method");
   }
 
   @Test
