@@ -180,8 +180,7 @@ class ChurnModelJobTest extends SparkTestBase {
     // account.
     assertThat(again.alerts().opened()).isEmpty();
     assertThat(again.alerts().closed()).isZero();
-    Dataset<Row> alerts =
-        spark.read().format("delta").load(lakehouse.gold(PlaybookAlerts.TABLE));
+    Dataset<Row> alerts = spark.read().format("delta").load(lakehouse.gold(PlaybookAlerts.TABLE));
     Dataset<Row> open = alerts.filter(col(PlaybookAlerts.STATUS).equalTo(lit(PlaybookAlerts.OPEN)));
     assertThat(open.count())
         .isEqualTo(again.alerts().open())
@@ -191,7 +190,8 @@ class ChurnModelJobTest extends SparkTestBase {
 
   @Test
   void playbookAlertsCarryTheirTriggeringValues() {
-    System.out.printf(Locale.ROOT, "playbooks on the newest snapshot: opened %s%n", scored.alerts().opened());
+    System.out.printf(
+        Locale.ROOT, "playbooks on the newest snapshot: opened %s%n", scored.alerts().opened());
     Dataset<Row> alerts =
         spark
             .read()
