@@ -136,7 +136,9 @@ final class ScoreCommand implements Callable<Integer> {
             .limit(n)
             .collectAsList();
     out.printf(
-        Locale.ROOT, "  the %d riskiest accounts (drivers: + raises risk, - lowers it)%n", n);
+        Locale.ROOT,
+        "  the %d riskiest accounts (drivers: feature=value (contribution to the margin; + raises the risk, - lowers it))%n",
+        n);
     for (Row r : rows) {
       String drivers =
           r.<Row>getList(3).stream()
