@@ -6,12 +6,20 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
 import java.util.Set;
+import org.apache.spark.sql.AnalysisException;
+import org.apache.spark.sql.Column;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
 import org.apache.spark.sql.catalyst.analysis.FunctionRegistry;
 import org.apache.spark.sql.catalyst.analysis.UnresolvedFunction;
 import org.apache.spark.sql.catalyst.expressions.Expression;
 import org.apache.spark.sql.catalyst.expressions.SubqueryExpression;
 import org.apache.spark.sql.catalyst.parser.ParseException;
+import org.apache.spark.sql.catalyst.plans.logical.LocalRelation;
+import org.apache.spark.sql.catalyst.plans.logical.LogicalPlan;
+import org.apache.spark.sql.catalyst.plans.logical.Project;
+import org.apache.spark.sql.types.DataType;
 import scala.collection.JavaConverters;
 
 /**
@@ -70,6 +78,51 @@ public final class ExpressionGuard {
     return new Result(Optional.of(parsed), Optional.empty());
   }
 
+  /**
+   * {@link #check Checks} {@code sql}, then resolves it over {@code empty} (an empty frame with the
+   * columns the expression may read: no data is read) and requires one deterministic value per row.
+   * The callers (source mappings, health formulas, playbook rules) add their own message prefix and
+   * type check.
+   *
+   * @param empty an empty frame with the schema the expression is evaluated over
+   * @param sql the user's expression
+   * @return the resolved column and its type, or why it is refused
+   */
+  public static Resolved resolve(Dataset<Row> empty, String sql) {
+    Result guard = check(empty.sparkSession(), sql);
+    if (!guard.isAccepted()) {
+      return Resolved.refused(Refusal.FORBIDDEN, guard.refusal().get());
+    }
+    Column column = new Column(guard.expression().get());
+    Dataset<Row> probe;
+    try {
+      probe = empty.select(column);
+      probe.schema();
+    } catch (Exception e) {
+      if (!(e instanceof AnalysisException analysis)) {
+        throw e;
+      }
+      return Resolved.refused(Refusal.UNRESOLVED, firstLine(analysis.getSimpleMessage()));
+    }
+    LogicalPlan plan = probe.queryExecution().analyzed();
+    if (!(plan instanceof Project project && project.child() instanceof LocalRelation)) {
+      return Resolved.refused(
+          Refusal.SHAPE, "it aggregates, explodes or windows rows; it must give one value per row");
+    }
+    Expression analyzed = (Expression) project.projectList().head();
+    if (!analyzed.deterministic()) {
+      return Resolved.refused(
+          Refusal.SHAPE, "it is not deterministic, so re-running would give a different result");
+    }
+    return new Resolved(
+        Optional.of(column), Optional.of(analyzed.dataType()), Optional.empty(), null);
+  }
+
+  private static String firstLine(String message) {
+    String line = message == null ? "" : message.split("\n", 2)[0].trim();
+    return line.endsWith(".") ? line.substring(0, line.length() - 1) : line;
+  }
+
   private static Optional<String> refuseFunction(List<String> nameParts) {
     String name = String.join(".", nameParts).toLowerCase(Locale.ROOT);
     if (nameParts.size() != 1) {
@@ -96,6 +149,35 @@ public final class ExpressionGuard {
   public record Result(Optional<Expression> expression, Optional<String> refusal) {
     static Result refused(String why) {
       return new Result(Optional.empty(), Optional.of(why));
+    }
+
+    public boolean isAccepted() {
+      return refusal.isEmpty();
+    }
+  }
+
+  /** Why {@link #resolve} refused an expression. */
+  public enum Refusal {
+    /** Not parseable, a subquery, or a function that is not an allowed built-in. */
+    FORBIDDEN,
+    /** It names a column or function the frame does not have (Spark's analyzer said why). */
+    UNRESOLVED,
+    /** It aggregates, explodes, windows, or is not deterministic. */
+    SHAPE
+  }
+
+  /**
+   * The outcome of {@link #resolve}.
+   *
+   * @param column the resolved expression when accepted
+   * @param type its type when accepted
+   * @param refusal why it was refused, in words that complete "Cannot use it: ..."
+   * @param kind the kind of refusal, null when accepted
+   */
+  public record Resolved(
+      Optional<Column> column, Optional<DataType> type, Optional<String> refusal, Refusal kind) {
+    static Resolved refused(Refusal kind, String why) {
+      return new Resolved(Optional.empty(), Optional.empty(), Optional.of(why), kind);
     }
 
     public boolean isAccepted() {

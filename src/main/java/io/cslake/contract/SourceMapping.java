@@ -9,15 +9,10 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
-import org.apache.spark.sql.AnalysisException;
 import org.apache.spark.sql.Column;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
-import org.apache.spark.sql.catalyst.expressions.Expression;
-import org.apache.spark.sql.catalyst.plans.logical.LocalRelation;
-import org.apache.spark.sql.catalyst.plans.logical.LogicalPlan;
-import org.apache.spark.sql.catalyst.plans.logical.Project;
 import org.apache.spark.sql.functions;
 import org.apache.spark.sql.types.DataType;
 import org.apache.spark.sql.types.DataTypes;
@@ -153,36 +148,12 @@ public record SourceMapping(
    */
   static Column checked(
       SparkSession spark, Dataset<Row> empty, Source source, String what, String key, String sql) {
-    ExpressionGuard.Result guard = ExpressionGuard.check(spark, sql);
-    if (!guard.isAccepted()) {
+    ExpressionGuard.Resolved resolved = ExpressionGuard.resolve(empty, sql);
+    if (!resolved.isAccepted()) {
       throw CslakeException.contract(
-          mappingError(source, what, key, sql) + guard.refusal().get() + ".");
+          mappingError(source, what, key, sql) + resolved.refusal().get() + ".");
     }
-    Column column = new Column(guard.expression().get());
-    Dataset<Row> probe;
-    try {
-      probe = empty.select(column);
-      probe.schema();
-    } catch (Exception e) {
-      if (!(e instanceof AnalysisException analysis)) {
-        throw e;
-      }
-      throw CslakeException.contract(
-          mappingError(source, what, key, sql) + firstLine(analysis.getSimpleMessage()) + ".");
-    }
-    LogicalPlan plan = probe.queryExecution().analyzed();
-    if (!(plan instanceof Project project && project.child() instanceof LocalRelation)) {
-      throw CslakeException.contract(
-          mappingError(source, what, key, sql)
-              + "it aggregates, explodes or windows rows; a mapping must give one value per row.");
-    }
-    Expression analyzed = (Expression) project.projectList().head();
-    if (!analyzed.deterministic()) {
-      throw CslakeException.contract(
-          mappingError(source, what, key, sql)
-              + "it is not deterministic, so re-running would change the data.");
-    }
-    return column;
+    return resolved.column().get();
   }
 
   private static String mappingError(Source source, String what, String key, String sql) {
@@ -195,10 +166,5 @@ public record SourceMapping(
         + " = \""
         + sql
         + "\"): ";
-  }
-
-  private static String firstLine(String message) {
-    String line = message == null ? "it does not resolve" : message.split("\n", 2)[0].trim();
-    return line.endsWith(".") ? line.substring(0, line.length() - 1) : line;
   }
 }

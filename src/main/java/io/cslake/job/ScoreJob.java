@@ -7,8 +7,6 @@ import static org.apache.spark.sql.functions.max;
 
 import io.cslake.CslakeException;
 import io.cslake.config.CslakeConfig;
-import io.cslake.config.CslakeConfig.PlaybookSettings;
-import io.cslake.contract.ExpressionGuard;
 import io.cslake.contract.Source;
 import io.cslake.model.Candidates;
 import io.cslake.model.ChurnModel;
@@ -115,8 +113,12 @@ public final class ScoreJob {
             .read()
             .format("delta")
             .load(runs)
-            .orderBy(desc("trained_at"))
-            .select("model_version", "algorithm", "artifact_path", "feature_schema")
+            .orderBy(desc(TrainJob.TRAINED_AT))
+            .select(
+                TrainJob.MODEL_VERSION,
+                TrainJob.ALGORITHM,
+                TrainJob.ARTIFACT_PATH,
+                TrainJob.FEATURE_SCHEMA)
             .limit(1)
             .collectAsList();
     if (latest.isEmpty()) {
@@ -174,18 +176,7 @@ public final class ScoreJob {
     LocalDate asOf = asOf(ctx, features);
     // The health formulas and the playbook conditions are checked before anything is written.
     HealthScore.check(features, config.health());
-    for (PlaybookSettings.Rule rule : config.playbooks().rules()) {
-      ExpressionGuard.Result guard = ExpressionGuard.check(spark, rule.when());
-      if (!guard.isAccepted()) {
-        throw CslakeException.usage(
-            "Cannot use playbook rule '"
-                + rule.name()
-                + "' (cslake.playbooks.rules, when = \""
-                + rule.when()
-                + "\"): "
-                + guard.refusal().get());
-      }
-    }
+    Playbooks.guard(spark, config.playbooks().rules());
     ChurnModel model =
         latestModel(ctx)
             .orElseThrow(
@@ -491,7 +482,8 @@ public final class ScoreJob {
             .load(featuresPath)
             .filter(col(ChurnFeatures.AS_OF_DATE).equalTo(lit(day)));
     List<Optional<Dataset<Row>>> others = new ArrayList<>();
-    others.add(gold(ctx, HEALTH_TABLE).map(h -> h.filter(col("as_of_date").equalTo(lit(day)))));
+    others.add(
+        gold(ctx, HealthScore.TABLE).map(h -> h.filter(col("as_of_date").equalTo(lit(day)))));
     others.add(
         Optional.of(
             risk.drop(
@@ -507,8 +499,6 @@ public final class ScoreJob {
     LOG.info("score: {} rows in gold/{} as of {}", rows, Account360.TABLE, day.toString());
     return Optional.of(rows);
   }
-
-  static final String HEALTH_TABLE = HealthScore.TABLE;
 
   private static Optional<Dataset<Row>> gold(JobContext ctx, String table) {
     String path = ctx.lakehouse().gold(table);

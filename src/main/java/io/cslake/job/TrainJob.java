@@ -374,12 +374,20 @@ public final class TrainJob {
   static final StructType FEATURE =
       new StructType().add("name", DataTypes.StringType).add("kind", DataTypes.StringType);
 
+  /** {@code model_runs} columns that the scorer reads back to load the newest model. */
+  public static final String MODEL_VERSION = "model_version";
+
+  public static final String TRAINED_AT = "trained_at";
+  public static final String ALGORITHM = "algorithm";
+  public static final String FEATURE_SCHEMA = "feature_schema";
+  public static final String ARTIFACT_PATH = "artifact_path";
+
   /** The schema of {@code model_runs} (docs/tables.md). */
   public static final StructType MODEL_RUNS_SCHEMA =
       new StructType()
-          .add("model_version", DataTypes.StringType, false)
+          .add(MODEL_VERSION, DataTypes.StringType, false)
           .add("run_id", DataTypes.StringType, false)
-          .add("trained_at", DataTypes.TimestampType, false)
+          .add(TRAINED_AT, DataTypes.TimestampType, false)
           .add("split_method", DataTypes.StringType, false)
           .add("validation_date", DataTypes.DateType)
           .add("train_from", DataTypes.DateType)
@@ -388,7 +396,7 @@ public final class TrainJob {
           .add("validation_rows", DataTypes.LongType)
           .add("train_positive_rate", DataTypes.DoubleType)
           .add("validation_positive_rate", DataTypes.DoubleType)
-          .add("algorithm", DataTypes.StringType)
+          .add(ALGORITHM, DataTypes.StringType)
           .add("params", DataTypes.createMapType(DataTypes.StringType, DataTypes.StringType))
           .add("roc_auc", DataTypes.DoubleType)
           .add("pr_auc", DataTypes.DoubleType)
@@ -398,8 +406,8 @@ public final class TrainJob {
           .add("candidates", DataTypes.createArrayType(CANDIDATE))
           .add("calibration", DataTypes.createArrayType(BIN))
           .add("feature_importances", DataTypes.createArrayType(IMPORTANCE))
-          .add("feature_schema", DataTypes.createArrayType(FEATURE))
-          .add("artifact_path", DataTypes.StringType);
+          .add(FEATURE_SCHEMA, DataTypes.createArrayType(FEATURE))
+          .add(ARTIFACT_PATH, DataTypes.StringType);
 
   private static Dataset<Row> modelRunRow(JobContext ctx, Report r, Timestamp started) {
     Evaluation v = r.validation();

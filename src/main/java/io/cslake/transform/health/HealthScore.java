@@ -21,15 +21,10 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import org.apache.spark.sql.AnalysisException;
 import org.apache.spark.sql.Column;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
-import org.apache.spark.sql.catalyst.expressions.Expression;
-import org.apache.spark.sql.catalyst.plans.logical.LocalRelation;
-import org.apache.spark.sql.catalyst.plans.logical.LogicalPlan;
-import org.apache.spark.sql.catalyst.plans.logical.Project;
 import org.apache.spark.sql.expressions.Window;
 import org.apache.spark.sql.expressions.WindowSpec;
 import org.apache.spark.sql.types.DataType;
@@ -190,43 +185,22 @@ public final class HealthScore {
   private static Column formula(
       SparkSession spark, Dataset<Row> empty, String name, HealthSettings.Component component) {
     String sql = component.formula();
-    ExpressionGuard.Result guard = ExpressionGuard.check(spark, sql);
-    if (!guard.isAccepted()) {
-      throw error(name, sql, guard.refusal().get());
-    }
-    Column column = new Column(guard.expression().get());
-    Dataset<Row> probe;
-    try {
-      probe = empty.select(column);
-      probe.schema();
-    } catch (Exception e) {
-      if (!(e instanceof AnalysisException analysis)) {
-        throw e;
+    ExpressionGuard.Resolved resolved = ExpressionGuard.resolve(empty, sql);
+    if (!resolved.isAccepted()) {
+      String why = resolved.refusal().get();
+      if (resolved.kind() == ExpressionGuard.Refusal.UNRESOLVED) {
+        why += ". Formulas read churn_features columns: " + String.join(", ", empty.columns());
       }
-      throw error(
-          name,
-          sql,
-          firstLine(analysis.getSimpleMessage())
-              + ". Formulas read churn_features columns: "
-              + String.join(", ", empty.columns()));
+      throw error(name, sql, why);
     }
-    LogicalPlan plan = probe.queryExecution().analyzed();
-    if (!(plan instanceof Project project && project.child() instanceof LocalRelation)) {
-      throw error(
-          name, sql, "it aggregates, explodes or windows rows; a formula gives one value per row");
-    }
-    Expression analyzed = (Expression) project.projectList().head();
-    if (!analyzed.deterministic()) {
-      throw error(name, sql, "it is not deterministic, so the same features could score twice");
-    }
-    DataType type = probe.schema().fields()[0].dataType();
+    DataType type = resolved.type().get();
     if (!(type instanceof NumericType) && !type.sameType(DataTypes.NullType)) {
       throw error(
           name,
           sql,
           "it yields " + type.sql().toLowerCase(Locale.ROOT) + ", not a number from 0 to 100");
     }
-    return column;
+    return resolved.column().get();
   }
 
   private static CslakeException error(String name, String sql, String why) {
@@ -240,11 +214,6 @@ public final class HealthScore {
             + "\"): "
             + why
             + ". Fix the formula in your configuration file or with --set.");
-  }
-
-  private static String firstLine(String message) {
-    String line = message == null ? "it does not resolve" : message.split("\n", 2)[0].trim();
-    return line.endsWith(".") ? line.substring(0, line.length() - 1) : line;
   }
 
   private static Map<String, DataType> optionalColumns() {

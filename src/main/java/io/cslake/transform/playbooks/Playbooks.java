@@ -23,16 +23,12 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
-import org.apache.spark.sql.AnalysisException;
 import org.apache.spark.sql.Column;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
 import org.apache.spark.sql.catalyst.analysis.UnresolvedAttribute;
 import org.apache.spark.sql.catalyst.expressions.Expression;
-import org.apache.spark.sql.catalyst.plans.logical.LocalRelation;
-import org.apache.spark.sql.catalyst.plans.logical.LogicalPlan;
-import org.apache.spark.sql.catalyst.plans.logical.Project;
 import org.apache.spark.sql.types.DataType;
 import org.apache.spark.sql.types.DataTypes;
 import org.apache.spark.sql.types.StructField;
@@ -59,6 +55,18 @@ public final class Playbooks {
   private static final String OPEN_MARK = "_playbook_open";
 
   private Playbooks() {}
+
+  /**
+   * Refuses, before anything is computed or written, a rule whose {@code when} {@link
+   * ExpressionGuard} refuses (not parseable, a subquery, {@code java_method}, {@code reflect}, a
+   * function that is not a Spark built-in): a configuration error (exit 2) naming the rule. Needs
+   * no schema; {@link #validate} later checks the rules against {@code account_360}.
+   */
+  public static void guard(SparkSession spark, List<Rule> rules) {
+    for (Rule rule : rules) {
+      parsed(spark, rule);
+    }
+  }
 
   /**
    * Checks every rule against {@code account360}'s schema. A rule whose {@code when} is refused by
@@ -93,7 +101,7 @@ public final class Playbooks {
         skipped.add(skip);
         continue;
       }
-      check(empty, rule, parsed);
+      check(empty, rule);
       usable.add(rule);
     }
     return new Validated(usable, skipped);
@@ -274,27 +282,12 @@ public final class Playbooks {
   }
 
   /** Resolves, and shape-checks, a rule's expression over the (empty) {@code account_360}. */
-  private static void check(Dataset<Row> empty, Rule rule, Expression parsed) {
-    Dataset<Row> probe;
-    try {
-      probe = empty.select(new Column(parsed));
-      probe.schema();
-    } catch (Exception e) {
-      if (!(e instanceof AnalysisException analysis)) {
-        throw e;
-      }
-      throw refused(rule, firstLine(analysis.getSimpleMessage()));
+  private static void check(Dataset<Row> empty, Rule rule) {
+    ExpressionGuard.Resolved resolved = ExpressionGuard.resolve(empty, rule.when());
+    if (!resolved.isAccepted()) {
+      throw refused(rule, resolved.refusal().get());
     }
-    LogicalPlan plan = probe.queryExecution().analyzed();
-    if (!(plan instanceof Project project && project.child() instanceof LocalRelation)) {
-      throw refused(
-          rule, "it aggregates, explodes or windows rows; a rule must give one value per account");
-    }
-    Expression analyzed = (Expression) project.projectList().head();
-    if (!analyzed.deterministic()) {
-      throw refused(rule, "it is not deterministic, so re-running would open different alerts");
-    }
-    DataType type = analyzed.dataType();
+    DataType type = resolved.type().get();
     if (!type.sameType(DataTypes.BooleanType)) {
       throw refused(rule, "it yields " + lower(type.sql()) + ", not a boolean");
     }
@@ -339,11 +332,6 @@ public final class Playbooks {
 
   private static String lower(String s) {
     return s.toLowerCase(Locale.ROOT);
-  }
-
-  private static String firstLine(String message) {
-    String line = message == null ? "it does not resolve" : message.split("\n", 2)[0].trim();
-    return line.endsWith(".") ? line.substring(0, line.length() - 1) : line;
   }
 
   /**
