@@ -10,7 +10,9 @@ import static org.apache.spark.sql.functions.when;
 import static org.apache.spark.sql.functions.xxhash64;
 
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import org.apache.spark.ml.Pipeline;
 import org.apache.spark.ml.PipelineModel;
 import org.apache.spark.ml.regression.IsotonicRegression;
@@ -164,11 +166,12 @@ public final class ChurnTrainer {
 
   /** Numeric features as doubles, as the pipelines expect them. */
   public static Dataset<Row> prepared(Dataset<Row> rows, Candidates.Schema schema) {
-    Dataset<Row> out = rows;
+    // One projection: a withColumn per feature would re-analyse the growing plan once per column.
+    Map<String, Column> casts = new LinkedHashMap<>();
     for (String c : schema.numeric()) {
-      out = out.withColumn(c, col(c).cast(DataTypes.DoubleType));
+      casts.put(c, col(c).cast(DataTypes.DoubleType));
     }
-    return out;
+    return rows.withColumns(casts);
   }
 
   /** Adds {@link Candidates#WEIGHT}: n / (2 n_class) per row, so each class weighs half. */
