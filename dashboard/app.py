@@ -16,6 +16,7 @@ import urllib.parse
 
 import pandas as pd
 import plotly.graph_objects as go
+from plotly.subplots import make_subplots
 from dash import Dash, Input, Output, State, dash_table, dcc, html, no_update
 
 from . import drivers as drv
@@ -64,8 +65,9 @@ def kpi(label: str, text: str, kid: str, raw=None, sub: str | None = None):
 
 
 def fig_layout(fig: go.Figure, title: str | None = None, height: int = 320, yfmt: str | None = None):
-    fig.update_layout(template="plotly_white", height=height, margin=dict(l=50, r=20, t=40 if title else 15, b=40),
-                      title=title, legend=dict(orientation="h", yanchor="bottom", y=1.02, x=0))
+    fig.update_layout(template="plotly_white", height=height, margin=dict(l=50, r=20, t=75 if title else 30, b=40),
+                      title=dict(text=title, x=0.01, xanchor="left", y=0.98, yanchor="top", font={"size": 15}),
+                      legend=dict(orientation="h", yanchor="bottom", y=1.0, x=0, font={"size": 11}))
     if yfmt:
         fig.update_yaxes(tickformat=yfmt)
     return fig
@@ -88,6 +90,15 @@ def date_label(d) -> str:
 
 def account_href(account_id: str) -> str:
     return "/account/" + urllib.parse.quote(str(account_id), safe="")
+
+
+def short(text):
+    """A trigger value as text, numbers cut to 4 significant digits: '0.9746835443' → '0.9747'."""
+    try:
+        x = float(text)
+    except (TypeError, ValueError):
+        return text
+    return text if x == int(x) and "." not in str(text) else f"{x:.4g}"
 
 
 def _present(row, col):
@@ -120,7 +131,15 @@ def waterfall_figure(row) -> go.Figure:
         measure=[s[2] for s in steps], text=[fmt_money(s[1]) for s in steps], textposition="outside",
         connector={"line": {"color": "#999"}}, decreasing={"marker": {"color": "#c0392b"}},
         increasing={"marker": {"color": "#27ae60"}}, totals={"marker": {"color": "#2c3e50"}}))
-    return fig_layout(fig, f"MRR movements, {month_label(row['month'])}", height=360)
+    levels, level = [], float(row["opening_mrr"] or 0)
+    for _, v, measure in steps:
+        level = float(v or 0) if measure == "absolute" else (level if measure == "total" else level + float(v or 0))
+        levels.append(level)
+    levels.append(float(row["mrr"] or 0))
+    lo, hi = min(levels), max(levels)
+    pad = max((hi - lo) * 0.6, abs(hi) * 0.01, 1.0)
+    fig.update_yaxes(range=[max(0.0, lo - pad), hi + pad])
+    return fig_layout(fig, f"MRR movements, {month_label(row['month'])} (the axis does not start at 0)", height=380)
 
 
 def page_overview(lh: Lakehouse):
@@ -143,12 +162,17 @@ def page_overview(lh: Lakehouse):
     def trends():
         df = kpi_all(lh)
         x = df["month"]
-        f1 = go.Figure([go.Scatter(x=x, y=df["mrr"], name="MRR"), go.Scatter(x=x, y=df["arr"], name="ARR")])
-        f2 = go.Figure([go.Scatter(x=x, y=df["nrr"], name="NRR"), go.Scatter(x=x, y=df["grr"], name="GRR"),
-                        go.Scatter(x=x, y=df["logo_churn_rate"], name="Logo churn")])
-        f3 = go.Figure([go.Scatter(x=x, y=df["nps"], name="NPS"), go.Scatter(x=x, y=df["csat"], name="CSAT top-2-box")])
-        return html.Div([graph(fig_layout(f1, "MRR and ARR")), graph(fig_layout(f2, "Monthly retention", yfmt=".0%")),
-                         graph(fig_layout(f3, "NPS and CSAT"))], className="grid3")
+        f1 = make_subplots(specs=[[{"secondary_y": True}]])
+        f1.add_trace(go.Scatter(x=x, y=df["mrr"], name="MRR (left)"), secondary_y=False)
+        f1.add_trace(go.Scatter(x=x, y=df["arr"], name="ARR (right)", line={"dash": "dot"}), secondary_y=True)
+        f2 = go.Figure([go.Scatter(x=x, y=df["nrr"], name="NRR"), go.Scatter(x=x, y=df["grr"], name="GRR")])
+        f3 = go.Figure([go.Scatter(x=x, y=df["logo_churn_rate"], name="logo churn", line={"color": "#c0392b"})])
+        f4 = go.Figure([go.Scatter(x=x, y=df["nps"], name="NPS (−100..100)"),
+                        go.Scatter(x=x, y=df["csat"], name="CSAT top-2-box (0..100)")])
+        return html.Div([graph(fig_layout(f1, "MRR and ARR (ARR = 12 × MRR)")),
+                         graph(fig_layout(f2, "NRR and GRR, monthly", yfmt=".0%")),
+                         graph(fig_layout(f3, "Logo churn, monthly", yfmt=".1%")),
+                         graph(fig_layout(f4, "NPS and CSAT"))], className="grid2")
 
     def waterfall():
         df = kpi_all(lh)
@@ -286,8 +310,9 @@ def page_at_risk(lh: Lakehouse):
             page_count=max(1, -(-len(first) // PAGE_SIZE)), sort_action="custom", sort_mode="single",
             sort_by=[{"column_id": "mrr_at_risk", "direction": "desc"}], markdown_options={"link_target": "_self"},
             style_cell={"textAlign": "left", "padding": "4px 8px", "fontSize": "13px", "whiteSpace": "normal",
+                        "fontFamily": "inherit",
                         "height": "auto", "maxWidth": "420px"},
-            style_header={"fontWeight": "bold", "backgroundColor": "#f4f6f8"},
+            style_header={"fontWeight": "bold", "backgroundColor": "#f4f6f8", "fontFamily": "inherit"},
             style_data_conditional=[
                 {"if": {"filter_query": '{risk_band} = "high"', "column_id": "risk_band"}, "color": BAND_COLOURS["high"],
                  "fontWeight": "bold"},
@@ -350,7 +375,8 @@ def page_account(lh: Lakehouse, account_id: str):
             raise TableUnavailable("gold/account_health", "missing")
         vals = [row.get(c) for c in comps]
         f1 = go.Figure(go.Bar(x=[c.replace("_score", "") for c in comps], y=[None if pd.isna(v) else v for v in vals],
-                              marker_color="#2c3e50", text=[fmt_num(v, 0) for v in vals], textposition="outside"))
+                              marker_color="#2c3e50", text=[fmt_num(v, 0) for v in vals], textposition="outside",
+                              cliponaxis=False))
         f1.update_yaxes(range=[0, 110])
         f2 = go.Figure([go.Scatter(x=hist["as_of_date"], y=hist["health_score"], name="health score", mode="lines+markers",
                                    line={"width": 3})] +
@@ -365,8 +391,12 @@ def page_account(lh: Lakehouse, account_id: str):
             return html.Div("—")
         hist = lh.read("gold/churn_risk_scores", ["as_of_date", "churn_probability", "mrr_at_risk"],
                        where={"account_id": account_id}).sort_values("as_of_date")
-        f = go.Figure(go.Scatter(x=hist["as_of_date"], y=hist["churn_probability"], mode="lines+markers",
-                                 name="churn probability"))
+        f = go.Figure(go.Scatter(x=[date_label(d) for d in hist["as_of_date"]], y=hist["churn_probability"],
+                                 mode="lines+markers+text", name="churn probability", marker={"size": 9},
+                                 text=[fmt_pct(v) for v in hist["churn_probability"]], textposition="top center",
+                                 cliponaxis=False))
+        f.update_xaxes(type="category", title="as_of_date scored")
+        f.update_yaxes(range=[0, 1.05])
         td = row.get("top_drivers")
         drivers = [d for d in td if d is not None] if td is not None else []
         items = [html.Li([html.Span(drv.phrase(d.get("feature"), d.get("value"))),
@@ -434,7 +464,7 @@ def page_account(lh: Lakehouse, account_id: str):
         a = a.sort_values(["severity", "rule"], key=lambda s: s.map(BAND_ORDER) if s.name == "severity" else s)
         rows = [html.Tr([html.Td(r["severity"], className=f"sev-{r['severity']}"), html.Td(r["rule"]),
                          html.Td(r["action"]), html.Td(date_label(r["as_of_date"])),
-                         html.Td(", ".join(f"{k} = {v}" for k, v in (r["trigger_values"] or [])))])
+                         html.Td(", ".join(f"{k} = {short(v)}" for k, v in (r["trigger_values"] or [])))])
                 for r in a.to_dict("records")]
         return html.Table([html.Thead(html.Tr([html.Th(x) for x in ("Severity", "Rule", "Action", "Opened",
                                                                       "Triggered by")])), html.Tbody(rows)],
@@ -531,9 +561,9 @@ def page_team(lh: Lakehouse):
         table = dash_table.DataTable(
             id="team-table", columns=cols, data=data.to_dict("records"), sort_action="native", filter_action="native",
             page_action="native", page_size=20, sort_by=[],
-            style_cell={"textAlign": "right", "padding": "4px 8px", "fontSize": "13px"},
+            style_cell={"textAlign": "right", "padding": "4px 8px", "fontSize": "13px", "fontFamily": "inherit"},
             style_cell_conditional=[{"if": {"column_id": "csm_id"}, "textAlign": "left"}],
-            style_header={"fontWeight": "bold", "backgroundColor": "#f4f6f8", "whiteSpace": "normal", "height": "auto"})
+            style_header={"fontWeight": "bold", "backgroundColor": "#f4f6f8", "fontFamily": "inherit", "whiteSpace": "normal", "height": "auto"})
         figs = []
         if {"mean_health", "nrr"} <= set(df.columns):
             d = df.dropna(subset=["mean_health", "nrr"])
@@ -589,8 +619,8 @@ def page_model(lh: Lakehouse):
             base = r.get("validation_positive_rate")
             if base:
                 lift = cal["observed_rate"] / base
-                f2 = go.Figure(go.Bar(x=[f"decile {int(b)}" for b in cal["bin"]], y=lift, marker_color="#2c3e50",
-                                      text=[fmt_num(v, 2) for v in lift], textposition="outside"))
+                f2 = go.Figure(go.Bar(x=[f"bin {int(b)}" for b in cal["bin"]], y=lift, marker_color="#2c3e50",
+                                      text=[fmt_num(v, 2) for v in lift], textposition="outside", cliponaxis=False))
                 f2.add_hline(y=1.0, line_dash="dot", line_color="#999")
                 f2.update_yaxes(title="observed rate / base rate")
                 figs.append(graph(fig_layout(f2, "Lift by decile of calibrated probability"), "model-lift-chart"))

@@ -57,8 +57,8 @@ def test_overview(app, browser, lakehouse, screenshots):
     assert text_of(browser, "kpi-csat") == f"{last['csat']:,.1f}"
     # the waterfall, the three trend charts and the cohort heatmap are drawn
     assert len(browser.find_elements(By.CSS_SELECTOR, ".dash-graph .main-svg")) >= 5
-    assert browser.find_elements(By.CSS_SELECTOR, "#waterfall-graph .waterfall")
-    assert browser.find_elements(By.CSS_SELECTOR, "#cohort-graph .hm, #cohort-graph .heatmaplayer")
+    assert browser.find_elements(By.CSS_SELECTOR, "#waterfall-graph .waterfalllayer path")
+    assert browser.find_elements(By.CSS_SELECTOR, "#cohort-graph .heatmaplayer .hm")
     screenshot(browser, screenshots, "overview")
 
 
@@ -74,7 +74,9 @@ def test_at_risk_then_account(app, browser, lakehouse, screenshots):
     scores.sort(key=lambda r: (-r["mrr_at_risk"], r["account_id"]))
     top = scores[0]
     header = [h.text.strip() for h in browser.find_elements(By.CSS_SELECTOR, "#risk-table th.dash-header")]
-    cells = browser.find_elements(By.CSS_SELECTOR, "#risk-table tbody tr")[1].find_elements(By.CSS_SELECTOR, "td")
+    first = [tr for tr in browser.find_elements(By.CSS_SELECTOR, "#risk-table tbody tr")
+             if tr.find_elements(By.CSS_SELECTOR, "td")][0]
+    cells = first.find_elements(By.CSS_SELECTOR, "td")
     shown = dict(zip(header, [c.text.strip() for c in cells]))
     assert shown["Account"] == top["account_id"]
     assert shown["Churn probability"] == pct(top["churn_probability"])
@@ -119,7 +121,8 @@ def test_team(app, browser, lakehouse, screenshots):
             open_by[a["csm_id"] or "(no CSM)"] = open_by.get(a["csm_id"] or "(no CSM)", 0) + 1
     assert text_of(browser, "team-open-alerts") == f"{sum(open_by.values()):,}"
     header = [h.text.strip() for h in browser.find_elements(By.CSS_SELECTOR, "#team-table th.dash-header")]
-    rows = browser.find_elements(By.CSS_SELECTOR, "#team-table tbody tr")[1:]
+    rows = [tr for tr in browser.find_elements(By.CSS_SELECTOR, "#team-table tbody tr")
+            if tr.find_elements(By.CSS_SELECTOR, "td")]
     checked = 0
     for tr in rows:
         shown = dict(zip(header, [c.text.strip() for c in tr.find_elements(By.CSS_SELECTOR, "td")]))
