@@ -13,6 +13,7 @@ import logging
 import os
 import traceback
 import urllib.parse
+from concurrent.futures import ThreadPoolExecutor
 
 import pandas as pd
 import plotly.graph_objects as go
@@ -222,8 +223,7 @@ def cohort_figure(cr: pd.DataFrame, basis: str, measure: str) -> go.Figure:
 # --------------------------------------------------------------------------------------------------
 # At-risk accounts
 # --------------------------------------------------------------------------------------------------
-RISK_COLS = ["account_id", "as_of_date", "churn_probability", "risk_band", "mrr", "mrr_at_risk", "top_drivers",
-             "model_version"]
+RISK_COLS = ["account_id", "as_of_date", "churn_probability", "risk_band", "mrr", "mrr_at_risk", "model_version"]
 A360_LIST_COLS = ["account_id", "name", "csm_id", "segment", "health_score", "health_band"]
 TABLE_COLUMNS = [("account_id", "Account", "markdown"), ("name", "Name", "text"), ("segment", "Segment", "text"),
                  ("csm_id", "CSM", "text"), ("risk_band", "Risk band", "text"),
@@ -267,8 +267,19 @@ def filter_sort(df, segments, csms, bands, sort_by):
     return df.sort_values([col, "account_id"], ascending=[asc, True], na_position="last", kind="mergesort")
 
 
-def table_rows(df: pd.DataFrame):
+def drivers_of(lh: Lakehouse, account_ids) -> dict:
+    """top_drivers of a few accounts at the newest scored date (only the rows shown are converted)."""
+    ids = sorted(set(account_ids))
+    if not ids:
+        return {}
+    d = lh.read("gold/churn_risk_scores", ["account_id", "top_drivers"], where={"account_id": ids},
+                latest_partition=True)
+    return dict(zip(d["account_id"], d["top_drivers"]))
+
+
+def table_rows(lh: Lakehouse, df: pd.DataFrame):
     rows = []
+    tops = drivers_of(lh, df["account_id"])
     for r in df.to_dict("records"):
         rows.append({
             "account_id": f"[{r['account_id']}]({account_href(r['account_id'])})",
@@ -276,7 +287,7 @@ def table_rows(df: pd.DataFrame):
             "risk_band": r.get("risk_band") or "", "churn_probability": fmt_pct(r.get("churn_probability")),
             "mrr": fmt_money(r.get("mrr")), "mrr_at_risk": fmt_money(r.get("mrr_at_risk")),
             "health_score": fmt_num(r.get("health_score")), "health_band": r.get("health_band") or "",
-            "drivers": drv.summary(r.get("top_drivers")),
+            "drivers": drv.summary(tops.get(r["account_id"])),
         })
     return rows
 
@@ -306,7 +317,7 @@ def page_at_risk(lh: Lakehouse):
             id="risk-table",
             columns=[{"id": c, "name": n, "presentation": p} if p == "markdown" else {"id": c, "name": n}
                      for c, n, p in TABLE_COLUMNS],
-            data=table_rows(first.head(PAGE_SIZE)), page_action="custom", page_current=0, page_size=PAGE_SIZE,
+            data=table_rows(lh, first.head(PAGE_SIZE)), page_action="custom", page_current=0, page_size=PAGE_SIZE,
             page_count=max(1, -(-len(first) // PAGE_SIZE)), sort_action="custom", sort_mode="single",
             sort_by=[{"column_id": "mrr_at_risk", "direction": "desc"}], markdown_options={"link_target": "_self"},
             style_cell={"textAlign": "left", "padding": "4px 8px", "fontSize": "13px", "whiteSpace": "normal",
@@ -336,11 +347,33 @@ HEALTH_COMPONENTS = ["usage_score", "adoption_score", "satisfaction_score", "sup
                      "financial_score"]
 
 
+ACCOUNT_COLS = (["account_id", "name", "csm_id", "as_of_date", "segment", "industry", "region", "plan", "mrr",
+                 "months_to_renewal", "mau", "last_nps", "nps", "csat_mean_90d", "tickets_90d", "open_tickets",
+                 "escalations_90d", "health_score", "health_band"] + HEALTH_COMPONENTS +
+                ["churn_probability", "risk_band", "mrr_at_risk", "top_drivers"])
+FEATURE_HISTORY_COLS = ["as_of_date", "dau", "wau", "mau", "events_ratio_30_60", "active_usage_rate", "nps", "last_nps",
+                        "tickets_90d", "open_tickets", "escalations_90d", "csat_mean_90d"]
+_POOL = ThreadPoolExecutor(max_workers=4, thread_name_prefix="cslake-read")
+
+
 def page_account(lh: Lakehouse, account_id: str):
     row = {}
+    one = {"account_id": account_id}
+    # the account's reads run side by side (Arrow releases the GIL); each section waits for its own
+    fut = {
+        "a360": _POOL.submit(lh.read, "gold/account_360", ACCOUNT_COLS, where=one),
+        "health": _POOL.submit(lh.read, "gold/account_health", ["as_of_date", "health_score"] + HEALTH_COMPONENTS,
+                               where=one),
+        "risk": _POOL.submit(lh.read, "gold/churn_risk_scores", ["as_of_date", "churn_probability", "mrr_at_risk"],
+                             where=one),
+        "features": _POOL.submit(lh.read, "gold/churn_features", FEATURE_HISTORY_COLS, where=one),
+        "alerts": _POOL.submit(lh.read, "gold/playbook_alerts", ["rule", "severity", "action", "as_of_date",
+                                                                 "opened_at", "status", "trigger_values"],
+                               where=one, allow_empty=True),
+    }
 
     def header():
-        df = lh.read("gold/account_360", None, where={"account_id": account_id})
+        df = fut["a360"].result()
         if df.empty:
             return html.Div(f"Account {account_id} is not in gold/account_360 (the newest scored snapshot).",
                             className="missing", id="account-not-found")
@@ -369,8 +402,7 @@ def page_account(lh: Lakehouse, account_id: str):
         if not row:
             return html.Div("—")
         comps = [c for c in HEALTH_COMPONENTS if c in row]
-        hist = lh.read("gold/account_health", ["as_of_date", "health_score"] + HEALTH_COMPONENTS,
-                       where={"account_id": account_id}).sort_values("as_of_date")
+        hist = fut["health"].result().sort_values("as_of_date")
         if not comps and hist.empty:
             raise TableUnavailable("gold/account_health", "missing")
         vals = [row.get(c) for c in comps]
@@ -389,8 +421,7 @@ def page_account(lh: Lakehouse, account_id: str):
     def risk():
         if not row:
             return html.Div("—")
-        hist = lh.read("gold/churn_risk_scores", ["as_of_date", "churn_probability", "mrr_at_risk"],
-                       where={"account_id": account_id}).sort_values("as_of_date")
+        hist = fut["risk"].result().sort_values("as_of_date")
         f = go.Figure(go.Scatter(x=[date_label(d) for d in hist["as_of_date"]], y=hist["churn_probability"],
                                  mode="lines+markers+text", name="churn probability", marker={"size": 9},
                                  text=[fmt_pct(v) for v in hist["churn_probability"]], textposition="top center",
@@ -413,11 +444,7 @@ def page_account(lh: Lakehouse, account_id: str):
     def usage():
         if not row:
             return html.Div("—")
-        h = lh.read("gold/churn_features", ["as_of_date", "dau", "wau", "mau", "events_ratio_30_60",
-                                            "active_usage_rate", "nps", "last_nps", "tickets_90d", "open_tickets",
-                                            "escalations_90d", "csat_mean_90d"],
-                    where={"account_id": account_id}).sort_values("as_of_date")
-        row["_features_history"] = h
+        h = fut["features"].result().sort_values("as_of_date")
         f = go.Figure([go.Scatter(x=h["as_of_date"], y=h[c], name=c.upper(), mode="lines+markers")
                        for c in ("mau", "wau", "dau") if c in h])
         f2 = go.Figure([go.Scatter(x=h["as_of_date"], y=h["events_ratio_30_60"], name="events, last 30 d vs 60 d before",
@@ -429,10 +456,7 @@ def page_account(lh: Lakehouse, account_id: str):
     def voice():
         if not row:
             return html.Div("—")
-        h = row.get("_features_history")
-        if h is None:
-            h = lh.read("gold/churn_features", ["as_of_date", "nps", "last_nps", "tickets_90d", "open_tickets"],
-                        where={"account_id": account_id}).sort_values("as_of_date")
+        h = fut["features"].result().sort_values("as_of_date")
         cards = html.Div([
             kpi("Last NPS response", fmt_num(row.get("last_nps"), 0), "account-last-nps", row.get("last_nps")),
             kpi("Account NPS", fmt_num(row.get("nps"), 0), "account-nps", row.get("nps")),
@@ -456,8 +480,7 @@ def page_account(lh: Lakehouse, account_id: str):
     def alerts():
         if not row:
             return html.Div("—")
-        a = lh.read("gold/playbook_alerts", ["rule", "severity", "action", "as_of_date", "opened_at", "status",
-                                             "trigger_values"], where={"account_id": account_id}, allow_empty=True)
+        a = fut["alerts"].result()
         a = a[a["status"] == "open"] if len(a) else a
         if a.empty:
             return html.Div("No open playbook alerts.", id="account-alerts", **{"data-count": "0"})
@@ -719,7 +742,7 @@ def create_app(lakehouse: str) -> Dash:
         page = min(page or 0, pages - 1)
         by = sort_by[0]["column_id"] if sort_by else "mrr_at_risk"
         label = dict((c, n) for c, n, _ in TABLE_COLUMNS).get(by, by)
-        return (table_rows(d.iloc[page * size:(page + 1) * size]), pages, page,
+        return (table_rows(lh, d.iloc[page * size:(page + 1) * size]), pages, page,
                 f"{len(d):,} accounts; sorted by {label}. Click an account to open it.")
 
     return app
