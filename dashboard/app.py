@@ -399,8 +399,6 @@ def page_account(lh: Lakehouse, account_id: str):
         ])
 
     def health():
-        if not row:
-            return html.Div("—")
         comps = [c for c in HEALTH_COMPONENTS if c in row]
         hist = fut["health"].result().sort_values("as_of_date")
         if not comps and hist.empty:
@@ -419,8 +417,6 @@ def page_account(lh: Lakehouse, account_id: str):
                          graph(fig_layout(f2, "Health score trend"))], className="grid2")
 
     def risk():
-        if not row:
-            return html.Div("—")
         hist = fut["risk"].result().sort_values("as_of_date")
         f = go.Figure(go.Scatter(x=[date_label(d) for d in hist["as_of_date"]], y=hist["churn_probability"],
                                  mode="lines+markers+text", name="churn probability", marker={"size": 9},
@@ -442,8 +438,6 @@ def page_account(lh: Lakehouse, account_id: str):
         ], className="grid2")
 
     def usage():
-        if not row:
-            return html.Div("—")
         h = fut["features"].result().sort_values("as_of_date")
         f = go.Figure([go.Scatter(x=h["as_of_date"], y=h[c], name=c.upper(), mode="lines+markers")
                        for c in ("mau", "wau", "dau") if c in h])
@@ -454,8 +448,6 @@ def page_account(lh: Lakehouse, account_id: str):
                          graph(fig_layout(f2, "Usage trend (1 = flat)"))], className="grid2")
 
     def voice():
-        if not row:
-            return html.Div("—")
         h = fut["features"].result().sort_values("as_of_date")
         cards = html.Div([
             kpi("Last NPS response", fmt_num(row.get("last_nps"), 0), "account-last-nps", row.get("last_nps")),
@@ -478,8 +470,6 @@ def page_account(lh: Lakehouse, account_id: str):
         return html.Div([cards, html.Div(figs, className="grid2")])
 
     def alerts():
-        if not row:
-            return html.Div("—")
         a = fut["alerts"].result()
         a = a[a["status"] == "open"] if len(a) else a
         if a.empty:
@@ -493,10 +483,11 @@ def page_account(lh: Lakehouse, account_id: str):
                                                                       "Triggered by")])), html.Tbody(rows)],
                           id="account-alerts", className="plain", **{"data-count": str(len(a))})
 
-    return html.Div([
-        html.Div(dcc.Link("← at-risk accounts", href="/at-risk"), className="muted"),
-        html.H1("Account 360"),
-        section("Account", header, "account-header"),
+    top = [html.Div(dcc.Link("← at-risk accounts", href="/at-risk"), className="muted"), html.H1("Account 360"),
+           section("Account", header, "account-header")]
+    if not row:  # not in account_360 (or the table is missing): the header says so, nothing else to show
+        return html.Div(top, id="page-account", className="page", **{"data-account": account_id})
+    return html.Div(top + [
         section("Health", health, "account-health"),
         section("Churn risk and drivers", risk, "account-risk"),
         section("Usage", usage, "account-usage"),
