@@ -157,3 +157,35 @@ def test_navigation_links(app, browser):
         browser.find_element(By.ID, f"nav-{pid}").click()
         wait_page(browser, pid)
         assert_no_error(browser, f"nav to {pid}")
+
+
+def test_at_risk_filter_and_sort(app, browser, lakehouse):
+    """Filtering by risk band and sorting by a column go through the server and keep the counts right."""
+    from selenium.webdriver.common.keys import Keys
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    visit(browser, app.url + "/at-risk", "at-risk")
+    day = latest_date(lakehouse, "churn_risk_scores")
+    scores = table(lakehouse, "churn_risk_scores", ["account_id", "churn_probability", "risk_band"],
+                   pads.field("as_of_date") == day)
+    high = [r for r in scores if r["risk_band"] == "high"]
+    box = browser.find_element(By.CSS_SELECTOR, "#filter-band input")
+    box.send_keys("high")
+    box.send_keys(Keys.ENTER)
+    WebDriverWait(browser, 30).until(
+        lambda d: d.find_element(By.ID, "risk-table-count").text.startswith(f"{len(high):,} accounts"))
+    bands = {tr.find_elements(By.CSS_SELECTOR, "td")[4].text for tr in browser.find_elements(
+        By.CSS_SELECTOR, "#risk-table tbody tr") if tr.find_elements(By.CSS_SELECTOR, "td")}
+    assert bands == {"high"}
+    # sort by churn probability: two clicks on its sort arrow = descending
+    col = [th for th in browser.find_elements(By.CSS_SELECTOR, "#risk-table th.dash-header")
+           if th.text.strip() == "Churn probability"][0]
+    col.find_element(By.CSS_SELECTOR, ".column-header--sort").click()
+    WebDriverWait(browser, 30).until(
+        lambda d: "sorted by Churn probability" in d.find_element(By.ID, "risk-table-count").text)
+    first = [tr for tr in browser.find_elements(By.CSS_SELECTOR, "#risk-table tbody tr")
+             if tr.find_elements(By.CSS_SELECTOR, "td")][0]
+    shown = first.find_elements(By.CSS_SELECTOR, "td")[5].text
+    probs = sorted(r["churn_probability"] for r in high)
+    assert shown in (pct(probs[0]), pct(probs[-1]))  # ascending or descending after one click
+    assert_no_error(browser, "at-risk filtered")
