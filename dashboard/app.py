@@ -31,6 +31,7 @@ BAND_ORDER = {"high": 0, "medium": 1, "low": 2}
 BAND_COLOURS = {"high": "#c0392b", "medium": "#e67e22", "low": "#27ae60",
                 "red": "#c0392b", "yellow": "#d4ac0d", "green": "#27ae60"}
 PAGE_SIZE = 25
+FONT = "-apple-system, Segoe UI, Roboto, Helvetica, Arial, sans-serif"
 
 
 # --------------------------------------------------------------------------------------------------
@@ -321,9 +322,9 @@ def page_at_risk(lh: Lakehouse):
             page_count=max(1, -(-len(first) // PAGE_SIZE)), sort_action="custom", sort_mode="single",
             sort_by=[{"column_id": "mrr_at_risk", "direction": "desc"}], markdown_options={"link_target": "_self"},
             style_cell={"textAlign": "left", "padding": "4px 8px", "fontSize": "13px", "whiteSpace": "normal",
-                        "fontFamily": "inherit",
+                        "fontFamily": FONT,
                         "height": "auto", "maxWidth": "420px"},
-            style_header={"fontWeight": "bold", "backgroundColor": "#f4f6f8", "fontFamily": "inherit"},
+            style_header={"fontWeight": "bold", "backgroundColor": "#f4f6f8", "fontFamily": FONT},
             style_data_conditional=[
                 {"if": {"filter_query": '{risk_band} = "high"', "column_id": "risk_band"}, "color": BAND_COLOURS["high"],
                  "fontWeight": "bold"},
@@ -575,9 +576,9 @@ def page_team(lh: Lakehouse):
         table = dash_table.DataTable(
             id="team-table", columns=cols, data=data.to_dict("records"), sort_action="native", filter_action="native",
             page_action="native", page_size=20, sort_by=[],
-            style_cell={"textAlign": "right", "padding": "4px 8px", "fontSize": "13px", "fontFamily": "inherit"},
+            style_cell={"textAlign": "right", "padding": "4px 8px", "fontSize": "13px", "fontFamily": FONT},
             style_cell_conditional=[{"if": {"column_id": "csm_id"}, "textAlign": "left"}],
-            style_header={"fontWeight": "bold", "backgroundColor": "#f4f6f8", "fontFamily": "inherit", "whiteSpace": "normal", "height": "auto"})
+            style_header={"fontWeight": "bold", "backgroundColor": "#f4f6f8", "fontFamily": FONT, "whiteSpace": "normal", "height": "auto"})
         figs = []
         if {"mean_health", "nrr"} <= set(df.columns):
             d = df.dropna(subset=["mean_health", "nrr"])
