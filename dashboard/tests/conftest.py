@@ -19,6 +19,8 @@ import urllib.request
 
 import pytest
 
+from .helpers import make_browser
+
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 
@@ -106,19 +108,7 @@ def start_dashboard(screenshots):
 
 @pytest.fixture(scope="session")
 def browser():
-    from selenium import webdriver
-    from selenium.webdriver.chrome.service import Service
-
-    profile = tempfile.mkdtemp(prefix="cslake-chromium-")
-    opts = webdriver.ChromeOptions()
-    opts.binary_location = "/usr/bin/chromium"
-    for a in ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--disable-quic",
-              "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync",
-              "--disable-extensions", "--window-size=1440,1000", f"--user-data-dir={profile}"):
-        opts.add_argument(a)
-    opts.set_capability("goog:loggingPrefs", {"browser": "ALL"})
-    driver = webdriver.Chrome(service=Service("/usr/bin/chromedriver"), options=opts)
-    driver.set_page_load_timeout(60)
+    driver, profile = make_browser()
     yield driver
     driver.quit()
     shutil.rmtree(profile, ignore_errors=True)

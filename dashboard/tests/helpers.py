@@ -1,11 +1,36 @@
 """Browser helpers shared by the dashboard tests."""
 
 import os
+import tempfile
 import time
 
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support import expected_conditions as EC
 from selenium.webdriver.support.ui import WebDriverWait
+
+CHROMIUM_ARGS = ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--disable-quic",
+                 "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync",
+                 "--disable-extensions", "--window-size=1440,1000")
+
+
+def make_browser():
+    """Debian's headless Chromium through /usr/bin/chromedriver, with a fresh profile: (driver, profile dir).
+
+    The Service is given explicitly so that Selenium Manager never tries to download a driver; the
+    background-networking flags keep Chromium from calling out (the machine may have no network)."""
+    from selenium import webdriver
+    from selenium.webdriver.chrome.service import Service
+
+    profile = tempfile.mkdtemp(prefix="cslake-chromium-")
+    opts = webdriver.ChromeOptions()
+    opts.binary_location = "/usr/bin/chromium"
+    for a in CHROMIUM_ARGS + (f"--user-data-dir={profile}",):
+        opts.add_argument(a)
+    opts.set_capability("goog:loggingPrefs", {"browser": "ALL"})
+    driver = webdriver.Chrome(service=Service("/usr/bin/chromedriver"), options=opts)
+    driver.set_page_load_timeout(60)
+    return driver, profile
+
 
 ERROR_MARKERS = ("Traceback", "Cannot show", "Internal Server Error", "Callback error", "ValueError", "KeyError")
 

@@ -10,13 +10,14 @@ rendered and every chart drawn: the first visit after start (cold: nothing cache
 
 import argparse
 import os
+import shutil
 import tempfile
 import time
 
 from selenium.webdriver.common.by import By
 
 from . import conftest
-from .helpers import visit
+from .helpers import make_browser, visit
 
 
 def main():
@@ -28,8 +29,7 @@ def main():
     t0 = time.time()
     server = conftest.Server(os.path.abspath(args.lakehouse), log_dir)
     print(f"server answering after {time.time() - t0:.1f} s")
-    gen = conftest.browser.__wrapped__()
-    driver = next(gen)
+    driver, profile = make_browser()
     try:
         account = None
         pages = [("overview", "/overview"), ("at-risk", "/at-risk"), ("account", None), ("team", "/team"),
@@ -44,10 +44,8 @@ def main():
                 secs = visit(driver, server.url + path, pid, timeout=300)
                 print(f"run {run + 1} ({'cold' if run == 0 else 'warm'}): {path:28s} {secs:6.2f} s", flush=True)
     finally:
-        try:
-            next(gen)
-        except StopIteration:
-            pass
+        driver.quit()
+        shutil.rmtree(profile, ignore_errors=True)
         server.stop()
 
 
