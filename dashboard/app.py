@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import logging
 import os
+import threading
+import time
 import traceback
 import urllib.parse
 from concurrent.futures import ThreadPoolExecutor
@@ -363,11 +365,11 @@ def page_account(lh: Lakehouse, account_id: str):
     # the account's reads run side by side (Arrow releases the GIL); each section waits for its own
     fut = {
         "a360": _POOL.submit(lh.read, "gold/account_360", ACCOUNT_COLS, where=one),
-        "health": _POOL.submit(lh.read, "gold/account_health", ["as_of_date", "health_score"] + HEALTH_COMPONENTS,
-                               where=one),
+        "health": _POOL.submit(lh.lookup, "gold/account_health", ["as_of_date", "health_score"] + HEALTH_COMPONENTS,
+                               "account_id", account_id),
         "risk": _POOL.submit(lh.read, "gold/churn_risk_scores", ["as_of_date", "churn_probability", "mrr_at_risk"],
                              where=one),
-        "features": _POOL.submit(lh.read, "gold/churn_features", FEATURE_HISTORY_COLS, where=one),
+        "features": _POOL.submit(lh.lookup, "gold/churn_features", FEATURE_HISTORY_COLS, "account_id", account_id),
         "alerts": _POOL.submit(lh.read, "gold/playbook_alerts", ["rule", "severity", "action", "as_of_date",
                                                                  "opened_at", "status", "trigger_values"],
                                where=one, allow_empty=True),
@@ -665,8 +667,30 @@ def page_model(lh: Lakehouse):
 # --------------------------------------------------------------------------------------------------
 # the app
 # --------------------------------------------------------------------------------------------------
-def create_app(lakehouse: str) -> Dash:
+def warm_up(lh: Lakehouse):
+    """Read, in the background at start, what the first visits need most: the at-risk list and the
+    per-account histories (kept per table version, see Lakehouse.lookup). Missing tables are skipped."""
+    t0 = time.time()
+    for name, read in (("at-risk list", lambda: at_risk_frame(lh)),
+                       ("account_360", lambda: lh.read("gold/account_360", ACCOUNT_COLS, where={"account_id": ""})),
+                       ("churn_features history", lambda: lh.lookup("gold/churn_features", FEATURE_HISTORY_COLS,
+                                                                    "account_id", "")),
+                       ("account_health history", lambda: lh.lookup("gold/account_health",
+                                                                    ["as_of_date", "health_score"] + HEALTH_COMPONENTS,
+                                                                    "account_id", ""))):
+        try:
+            read()
+        except TableUnavailable:
+            pass
+        except Exception:  # warming is an optimisation only: the page will report the problem
+            log.warning("warm-up of %s failed:\n%s", name, traceback.format_exc())
+    log.info("warm-up done in %.1f s", time.time() - t0)
+
+
+def create_app(lakehouse: str, warm: bool = True) -> Dash:
     lh = Lakehouse(lakehouse)
+    if warm:
+        threading.Thread(target=warm_up, args=(lh,), name="cslake-warm-up", daemon=True).start()
     app = Dash(__name__, suppress_callback_exceptions=True, title="cslake · CS 360°",
                assets_folder=os.path.join(os.path.dirname(__file__), "assets"))
     app.lakehouse = lh

@@ -102,6 +102,20 @@ class Lakehouse:
         return value
 
     # -- reads -------------------------------------------------------------------------------
+    def lookup(self, table: str, columns, key: str, value) -> pd.DataFrame:
+        """The rows of `table` whose `key` equals `value`, `columns` only (plus key).
+
+        The projected table is read once per Delta version and kept in memory as Arrow; each lookup is
+        then an in-memory filter. For per-account histories of tables with many small files (e.g.
+        churn_features: one file per snapshot and task), where a pushed-down filter still opens every
+        file for every account."""
+        dt = self._open(table)
+        names = [f.name for f in dt.schema().fields]
+        cols = [c for c in dict.fromkeys([key] + list(columns)) if c in names]
+        ckey = ("lookup", table, dt.version(), tuple(cols))
+        whole = self._cached(ckey, lambda: dt.to_pyarrow_dataset().to_table(columns=cols))
+        return _to_pandas(whole.filter(pc.equal(whole.column(key), value)))
+
     def read(self, table: str, columns=None, where=None, latest_partition: bool = False,
              allow_empty: bool = False) -> pd.DataFrame:
         """Read `columns` (those that exist; None = all) of `table`.

@@ -31,7 +31,7 @@ def main():
     print(f"server answering after {time.time() - t0:.1f} s")
     driver, profile = make_browser()
     try:
-        account = None
+        account, others = None, None
         pages = [("overview", "/overview"), ("at-risk", "/at-risk"), ("account", None), ("team", "/team"),
                  ("model", "/model")]
         for run in range(args.runs):
@@ -43,6 +43,13 @@ def main():
                     path = "/account/" + account
                 secs = visit(driver, server.url + path, pid, timeout=300)
                 print(f"run {run + 1} ({'cold' if run == 0 else 'warm'}): {path:28s} {secs:6.2f} s", flush=True)
+                if pid == "at-risk" and others is None:
+                    links = driver.find_elements(By.CSS_SELECTOR, "#risk-table tbody tr td a")
+                    others = [a.get_attribute("href").rsplit("/", 1)[-1] for a in links[1:]]
+        # accounts not opened before: their history is read for the first time
+        for other in (others or [])[:3]:
+            secs = visit(driver, server.url + "/account/" + other, "account", timeout=300)
+            print(f"another account (not cached): /account/{other:17s} {secs:6.2f} s", flush=True)
     finally:
         driver.quit()
         shutil.rmtree(profile, ignore_errors=True)
