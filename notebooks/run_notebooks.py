@@ -176,8 +176,9 @@ def main():
         return 1
     out = Path(args.out).resolve()
     out.mkdir(parents=True, exist_ok=True)
-    for old in list(out.glob("*.png")) + list(out.glob("*.ipynb")):
-        old.unlink()
+    for p in paths:  # earlier outputs of the notebooks about to run
+        for old in list(out.glob(f"{p.stem}-*.png")) + [out / p.name]:
+            old.unlink(missing_ok=True)
 
     os.environ["CSLAKE_LAKEHOUSE"] = str(lake)
     os.environ["JUPYTER_PATH"] = str(kernel_dir()) + os.pathsep + os.environ.get("JUPYTER_PATH", "")
