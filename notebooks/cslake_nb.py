@@ -110,7 +110,9 @@ def path_of(name):
 
 
 def exists(name):
-    return os.path.isdir(os.path.join(path_of(name), "_delta_log"))
+    """True when the table has at least one committed version (a _delta_log with a commit or checkpoint)."""
+    log = Path(path_of(name)) / "_delta_log"
+    return log.is_dir() and any(f.suffix in (".json", ".parquet") for f in log.iterdir())
 
 
 def table(name):
