@@ -114,7 +114,7 @@ def run_one(path, out, timeout):
         if found:
             idx, cell, o = found
             error = (
-                f"{path.name}: cell {idx} failed with {o.get('ename')}: {o.get('evalue')}\n"
+                f"{path.name}: cell {idx} failed with {o.get('ename')}: {str(o.get('evalue'))[:1500]}\n"
                 f"  cell {idx}:\n{source_head(cell)}"
             )
         else:
