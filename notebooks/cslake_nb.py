@@ -137,10 +137,12 @@ def pdf(df, limit=100_000):
 
 
 def money(x, _pos=None):
-    """Axis formatter: 12.3k, 4.5M."""
+    """Axis formatter: 950, 1.5k, 12k, 4.5M."""
     a = abs(x)
     if a >= 1e6:
         return f"{x / 1e6:.1f}M"
-    if a >= 1e3:
+    if a >= 1e4:
         return f"{x / 1e3:.0f}k"
+    if a >= 1e3:
+        return f"{x / 1e3:.1f}k"
     return f"{x:.0f}"
