@@ -4,7 +4,10 @@ import static org.apache.spark.sql.functions.col;
 import static org.apache.spark.sql.functions.count;
 import static org.apache.spark.sql.functions.lit;
 import static org.apache.spark.sql.functions.max;
+import static org.apache.spark.sql.functions.min;
+import static org.apache.spark.sql.functions.pmod;
 import static org.apache.spark.sql.functions.to_date;
+import static org.apache.spark.sql.functions.xxhash64;
 
 import io.cslake.CslakeException;
 import io.cslake.config.CslakeConfig;
@@ -206,14 +209,16 @@ public final class IngestJob {
       Map<String, Long> byRule = new LinkedHashMap<>();
       long accepted = 0;
       LocalDate lastDate = null;
+      LocalDate firstDate = null;
       for (Row r :
           classified
               .groupBy(Validation.RULE)
-              .agg(count(lit(1)), max(col(EVENT_DATE)))
+              .agg(count(lit(1)), max(col(EVENT_DATE)), min(col(EVENT_DATE)))
               .collectAsList()) {
         if (r.isNullAt(0)) {
           accepted = r.getLong(1);
           lastDate = r.isNullAt(2) ? null : r.getDate(2).toLocalDate();
+          firstDate = r.isNullAt(3) ? null : r.getDate(3).toLocalDate();
         } else {
           byRule.put(r.getString(0), r.getLong(1));
         }
@@ -247,8 +252,9 @@ public final class IngestJob {
         Dataset<Row> good = Validation.accepted(classified, plan.mapping());
         if (usage) {
           good = good.withColumn(EVENT_DATE, to_date(col("event_time")));
-          write(good, silver, window, List.of(EVENT_DATE));
-          rollUp(ctx, good, window);
+          int files = filesPerDate(accepted, firstDate, lastDate);
+          writeByDate(good, silver, window, files);
+          rollUp(ctx, good, window, files);
           if (lastDate != null) {
             WatermarkTable.advance(spark, ctx.lakehouse(), source.id(), lastDate);
           }
@@ -279,11 +285,12 @@ public final class IngestJob {
    * The events come from the persisted frame just written to silver, so each day of raw events is
    * read once; the account rollup is built from the user rollup just written.
    */
-  private static void rollUp(JobContext ctx, Dataset<Row> good, Optional<LocalDate> window) {
+  private static void rollUp(
+      JobContext ctx, Dataset<Row> good, Optional<LocalDate> window, int filesPerDate) {
     long t0 = System.nanoTime();
     EngagementRules rules = engagementRules(ctx.config());
     String userPath = ctx.lakehouse().silver(UserActivityDaily.TABLE);
-    write(UserActivityDaily.compute(good, rules), userPath, window, List.of(EVENT_DATE));
+    writeByDate(UserActivityDaily.compute(good, rules), userPath, window, filesPerDate);
     Dataset<Row> userDays = ctx.spark().read().format("delta").load(userPath);
     if (window.isPresent()) {
       userDays = userDays.filter(col(EVENT_DATE).geq(lit(window.get())));
@@ -306,6 +313,38 @@ public final class IngestJob {
     CslakeConfig.EngagementSettings e = config.engagement();
     return new EngagementRules(
         e.activeEventTypes(), e.loginEventTypes(), e.features(), e.keyFeature());
+  }
+
+  /** Rows per file of a date-partitioned silver table that a date's rows are spread over. */
+  static final long ROWS_PER_FILE = 2_000_000L;
+
+  /**
+   * How many files each date of {@code rows} accepted events from {@code first} to {@code last}
+   * should be written as: one for up to {@link #ROWS_PER_FILE} events a day, more for busier days.
+   * Without it every task of the write's shuffle writes a file into every date (thousands of tiny
+   * files for a year of a small company, and as many small Parquet reads for every later job).
+   */
+  static int filesPerDate(long rows, LocalDate first, LocalDate last) {
+    if (rows == 0 || first == null || last == null) {
+      return 1;
+    }
+    long days = java.time.temporal.ChronoUnit.DAYS.between(first, last) + 1;
+    long perDay = (rows + days - 1) / days;
+    return (int) Math.max(1, Math.min(1024, (perDay + ROWS_PER_FILE - 1) / ROWS_PER_FILE));
+  }
+
+  /**
+   * Replaces the dates from {@code window} on, or the whole table when there is no window, as a
+   * table partitioned by {@code event_date} whose every date is {@code filesPerDate} files at most
+   * (rows spread over them by account).
+   */
+  private static void writeByDate(
+      Dataset<Row> rows, String path, Optional<LocalDate> window, int filesPerDate) {
+    write(
+        rows.repartition(col(EVENT_DATE), pmod(xxhash64(col("account_id")), lit(filesPerDate))),
+        path,
+        window,
+        List.of(EVENT_DATE));
   }
 
   /** Replaces the dates from {@code window} on, or the whole table when there is no window. */
