@@ -3,6 +3,7 @@ package io.cslake.job;
 import static org.apache.spark.sql.functions.col;
 import static org.apache.spark.sql.functions.count;
 import static org.apache.spark.sql.functions.desc;
+import static org.apache.spark.sql.functions.format_string;
 import static org.apache.spark.sql.functions.hash;
 import static org.apache.spark.sql.functions.lit;
 import static org.apache.spark.sql.functions.struct;
@@ -321,12 +322,23 @@ public final class TrainJob {
 
   /**
    * What a model is trained on, as a SHA-256 hex string: the training settings, the schema of the
-   * labelled rows and their content (count and two order-independent sums of row hashes, so a
-   * rewrite of the same rows by {@code features} gives the same fingerprint).
+   * labelled rows and their content (count and two order-independent sums of row hashes, doubles to
+   * 6 significant digits, so a rewrite of the same rows by {@code features} gives the same
+   * fingerprint).
    */
   static String fingerprint(Dataset<Row> labelled, CslakeConfig config) {
     CslakeConfig.ModelSettings m = config.model();
-    Column row = to_json(struct(col("*")));
+    // Doubles to 6 significant digits: Spark's floating-point sums are not bit-reproducible (the
+    // order of a sum's terms varies between runs), so features rewriting the same data may differ
+    // in the last bits; that must not count as new inputs.
+    List<Column> values = new ArrayList<>();
+    for (StructField f : labelled.schema().fields()) {
+      Column c = col(f.name());
+      boolean floating =
+          f.dataType().equals(DataTypes.DoubleType) || f.dataType().equals(DataTypes.FloatType);
+      values.add(floating ? format_string("%.6g", c).as(f.name()) : c);
+    }
+    Column row = to_json(struct(values.toArray(Column[]::new)));
     Row sums =
         labelled
             .agg(
