@@ -10,10 +10,12 @@ import io.cslake.model.FeatureImportances.Importance;
 import io.cslake.model.TimeSplit;
 import java.io.PrintWriter;
 import java.util.Locale;
+import java.util.Optional;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
 /** {@code cslake train}: fits, evaluates, calibrates and registers the churn model. */
@@ -23,7 +25,9 @@ import picocli.CommandLine.Spec;
       "Train the churn model on the labelled snapshots of gold/churn_features: logistic",
       "regression and gradient-boosted trees, validated on the latest labelled snapshot (time",
       "split), chosen by PR-AUC, calibrated by isotonic regression, refitted, saved under",
-      "models/churn/<version>/ and recorded in gold/model_runs. Run 'cslake features' first."
+      "models/churn/<version>/ and recorded in gold/model_runs. Run 'cslake features' first.",
+      "When the newest registered model was trained on the same labelled rows with the same",
+      "settings, nothing is trained: it says 'already trained: <version>' (--retrain forces)."
     })
 final class TrainCommand implements Callable<Integer> {
   private static final int TOP_FEATURES = 10;
@@ -32,10 +36,31 @@ final class TrainCommand implements Callable<Integer> {
 
   @Spec CommandSpec spec;
 
+  @Option(
+      names = "--retrain",
+      description =
+          "Train a new model even when the newest one was trained on the same features and"
+              + " settings.")
+  boolean retrain;
+
   @Override
   public Integer call() {
     CslakeConfig config = common.load();
     JobContext ctx = JobContext.create(SparkSessions.create(config), config, "train");
+    if (!retrain) {
+      Optional<String> same = TrainJob.alreadyTrained(ctx);
+      if (same.isPresent()) {
+        PrintWriter out = spec.commandLine().getOut();
+        out.printf(
+            Locale.ROOT,
+            "train %s: already trained: %s (gold/churn_features and the model settings are"
+                + " unchanged since; --retrain trains a new model anyway)%n",
+            ctx.runId(),
+            same.get());
+        out.flush();
+        return 0;
+      }
+    }
     TrainJob.Report report = TrainJob.run(ctx);
     print(spec.commandLine().getOut(), report);
     return 0;

@@ -55,7 +55,8 @@ public final class ExpressionGuard {
     try {
       parsed = spark.sessionState().sqlParser().parseExpression(sql);
     } catch (ParseException e) {
-      String message = e.getMessage() == null ? "" : e.getMessage().split("\n", 2)[0];
+      // Spark's message starts with a line break: its first non-blank line says what is wrong.
+      String message = e.getMessage() == null ? "" : e.getMessage().strip().split("\n", 2)[0];
       return Result.refused("it is not a valid Spark SQL expression (" + message.trim() + ")");
     }
     Deque<Expression> todo = new ArrayDeque<>();

@@ -2,7 +2,14 @@ package io.cslake.job;
 
 import static org.apache.spark.sql.functions.col;
 import static org.apache.spark.sql.functions.count;
+import static org.apache.spark.sql.functions.desc;
+import static org.apache.spark.sql.functions.format_string;
+import static org.apache.spark.sql.functions.hash;
 import static org.apache.spark.sql.functions.lit;
+import static org.apache.spark.sql.functions.struct;
+import static org.apache.spark.sql.functions.sum;
+import static org.apache.spark.sql.functions.to_json;
+import static org.apache.spark.sql.functions.xxhash64;
 
 import io.cslake.CslakeException;
 import io.cslake.config.CslakeConfig;
@@ -12,22 +19,26 @@ import io.cslake.model.Evaluation;
 import io.cslake.model.FeatureImportances;
 import io.cslake.model.FeatureImportances.Importance;
 import io.cslake.model.TimeSplit;
-import io.cslake.table.DeltaWriter;
 import io.cslake.transform.features.ChurnFeatures;
 import io.cslake.transform.features.ChurnLabels;
 import io.delta.tables.DeltaTable;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
 import java.sql.Date;
 import java.sql.Timestamp;
 import java.time.Instant;
 import java.time.LocalDate;
 import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.stream.Collectors;
 import org.apache.hadoop.fs.FileSystem;
@@ -52,6 +63,11 @@ import org.slf4j.LoggerFactory;
  * regression and gradient-boosted trees by validation PR-AUC, calibrates, refits, saves the
  * pipeline, its calibration map and its feature schema under {@code models/churn/<version>/} and
  * appends one row to {@code gold/model_runs}.
+ *
+ * <p>Each row of {@code model_runs} carries the fingerprint of what the model was trained on (the
+ * labelled rows of churn_features, their schema and the training settings): {@link #alreadyTrained}
+ * finds the newest model trained on the same inputs, so {@code cslake train} run twice registers
+ * one model (docs/operations.md).
  *
  * <p>Features: every column of churn_features but the keys and the label columns; strings are
  * categorical, numbers and booleans numeric; a column with no value in any labelled row is left out
@@ -138,14 +154,18 @@ public final class TrainJob {
     Dataset<Row> features = ctx.spark().read().format("delta").load(featuresPath);
     Dataset<Row> labelled = features.filter(col(ChurnLabels.OBSERVABLE)).cache();
     try {
-      return train(ctx, config, labelled, started);
+      return train(ctx, config, labelled, started, fingerprint(labelled, config));
     } finally {
       labelled.unpersist();
     }
   }
 
   private static Report train(
-      JobContext ctx, CslakeConfig config, Dataset<Row> labelled, Timestamp started) {
+      JobContext ctx,
+      CslakeConfig config,
+      Dataset<Row> labelled,
+      Timestamp started,
+      String fingerprint) {
     List<String> left = new ArrayList<>();
     Candidates.Schema schema = schema(labelled, left);
     Row sizes =
@@ -236,10 +256,119 @@ public final class TrainJob {
             importances,
             schema,
             left);
-    DeltaWriter.append(
-        modelRunRow(ctx, report, started), ctx.lakehouse().gold(MODEL_RUNS), List.of());
+    // mergeSchema: a model_runs table written before input_fingerprint existed gains the column.
+    modelRunRow(ctx, report, started, fingerprint)
+        .write()
+        .format("delta")
+        .mode("append")
+        .option("mergeSchema", "true")
+        .save(ctx.lakehouse().gold(MODEL_RUNS));
     LOG.info("train: {} registered: {} at {}", version, result.algorithm(), modelPath);
     return report;
+  }
+
+  /**
+   * The newest registered model when it was trained on the same inputs as a training run now would
+   * be (same {@link #fingerprint}) and its files are still there; a {@code _runs} row records the
+   * finding. Empty when there is no such model: train.
+   */
+  public static Optional<String> alreadyTrained(JobContext ctx) {
+    String runs = ctx.lakehouse().gold(MODEL_RUNS);
+    String featuresPath = ctx.lakehouse().gold(ChurnFeatures.TABLE);
+    if (!DeltaTable.isDeltaTable(ctx.spark(), runs)
+        || !DeltaTable.isDeltaTable(ctx.spark(), featuresPath)) {
+      return Optional.empty();
+    }
+    Dataset<Row> registered = ctx.spark().read().format("delta").load(runs);
+    if (!Arrays.asList(registered.columns()).contains(INPUT_FINGERPRINT)) {
+      return Optional.empty();
+    }
+    List<Row> newest =
+        registered
+            .orderBy(desc(TRAINED_AT))
+            .select(MODEL_VERSION, INPUT_FINGERPRINT, ARTIFACT_PATH)
+            .limit(1)
+            .collectAsList();
+    if (newest.isEmpty() || newest.get(0).isNullAt(1)) {
+      return Optional.empty();
+    }
+    Row r = newest.get(0);
+    String now =
+        fingerprint(
+            ctx.spark()
+                .read()
+                .format("delta")
+                .load(featuresPath)
+                .filter(col(ChurnLabels.OBSERVABLE)),
+            ctx.config());
+    if (!now.equals(r.getString(1)) || !exists(ctx, r.getString(2) + "/pipeline")) {
+      return Optional.empty();
+    }
+    String version = r.getString(0);
+    return Optional.of(
+        ctx.recorded(
+            () -> version,
+            v -> "already trained: " + v + " (same churn_features and model settings)"));
+  }
+
+  private static boolean exists(JobContext ctx, String path) {
+    try {
+      Path p = new Path(path);
+      return p.getFileSystem(ctx.spark().sparkContext().hadoopConfiguration()).exists(p);
+    } catch (IOException e) {
+      return false;
+    }
+  }
+
+  /**
+   * What a model is trained on, as a SHA-256 hex string: the training settings, the schema of the
+   * labelled rows and their content (count and two order-independent sums of row hashes, doubles to
+   * 6 significant digits, so a rewrite of the same rows by {@code features} gives the same
+   * fingerprint).
+   */
+  static String fingerprint(Dataset<Row> labelled, CslakeConfig config) {
+    CslakeConfig.ModelSettings m = config.model();
+    // Doubles to 6 significant digits: Spark's floating-point sums are not bit-reproducible (the
+    // order of a sum's terms varies between runs), so features rewriting the same data may differ
+    // in the last bits; that must not count as new inputs.
+    List<Column> values = new ArrayList<>();
+    for (StructField f : labelled.schema().fields()) {
+      Column c = col(f.name());
+      boolean floating =
+          f.dataType().equals(DataTypes.DoubleType) || f.dataType().equals(DataTypes.FloatType);
+      values.add(floating ? format_string("%.6g", c).as(f.name()) : c);
+    }
+    Column row = to_json(struct(values.toArray(Column[]::new)));
+    Row sums =
+        labelled
+            .agg(
+                count(lit(1)),
+                sum(xxhash64(row).cast(DataTypes.createDecimalType(38, 0))),
+                sum(hash(row).cast(DataTypes.LongType)))
+            .first();
+    String text =
+        String.join(
+            "|",
+            "reg_param=" + m.regParam(),
+            "elastic_net=" + m.elasticNet(),
+            "trees=" + m.trees(),
+            "depth=" + m.depth(),
+            "max_bins=" + m.maxBins(),
+            "holdout_fraction=" + m.holdoutFraction(),
+            "seed=" + m.seed(),
+            "horizon_days=" + config.features().horizonDays(),
+            "churn_grace_days=" + config.features().churnGraceDays(),
+            labelled.schema().json(),
+            String.valueOf(sums.get(0)),
+            String.valueOf(sums.get(1)),
+            String.valueOf(sums.get(2)));
+    try {
+      byte[] digest =
+          MessageDigest.getInstance("SHA-256").digest(text.getBytes(StandardCharsets.UTF_8));
+      return HexFormat.of().formatHex(digest);
+    } catch (NoSuchAlgorithmException e) {
+      throw new IllegalStateException(e);
+    }
   }
 
   /** The feature schema of churn_features: strings categorical, numbers and booleans numeric. */
@@ -382,6 +511,9 @@ public final class TrainJob {
   public static final String FEATURE_SCHEMA = "feature_schema";
   public static final String ARTIFACT_PATH = "artifact_path";
 
+  /** What the model was trained on (see {@link #fingerprint}); null in rows from before it. */
+  public static final String INPUT_FINGERPRINT = "input_fingerprint";
+
   /** The schema of {@code model_runs} (docs/tables.md). */
   public static final StructType MODEL_RUNS_SCHEMA =
       new StructType()
@@ -407,9 +539,11 @@ public final class TrainJob {
           .add("calibration", DataTypes.createArrayType(BIN))
           .add("feature_importances", DataTypes.createArrayType(IMPORTANCE))
           .add(FEATURE_SCHEMA, DataTypes.createArrayType(FEATURE))
-          .add(ARTIFACT_PATH, DataTypes.StringType);
+          .add(ARTIFACT_PATH, DataTypes.StringType)
+          .add(INPUT_FINGERPRINT, DataTypes.StringType);
 
-  private static Dataset<Row> modelRunRow(JobContext ctx, Report r, Timestamp started) {
+  private static Dataset<Row> modelRunRow(
+      JobContext ctx, Report r, Timestamp started, String fingerprint) {
     Evaluation v = r.validation();
     Evaluation ranking = r.chosen().validation();
     List<Row> candidates = new ArrayList<>();
@@ -454,7 +588,8 @@ public final class TrainJob {
             bins,
             importances,
             features,
-            r.modelPath());
+            r.modelPath(),
+            fingerprint);
     return ctx.spark().createDataFrame(List.of(row), MODEL_RUNS_SCHEMA);
   }
 

@@ -15,6 +15,8 @@ import org.apache.spark.sql.types.DataTypes;
 import org.apache.spark.sql.types.StructType;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.MethodSource;
 
 /**
  * {@code cslake ingest} with a foreign usage source mapped by expressions: good mappings load, and
@@ -142,6 +144,32 @@ class IngestCommandTest extends SparkTestBase {
   @Test
   void aFunctionSparkDoesNotShipIsRefused() {
     assertRefused("event_type", "my_udf(kind)", "my_udf", "not a Spark SQL built-in");
+  }
+
+  /** Every hostile expression, as a mapping and as a filter, is refused before any data is read. */
+  @ParameterizedTest
+  @MethodSource("io.cslake.HostileExpressions#all")
+  void everyHostileExpressionIsRefusedAsAMapping(String expression, String mention) {
+    assertRefused("event_type", expression, mention);
+  }
+
+  @ParameterizedTest
+  @MethodSource("io.cslake.HostileExpressions#all")
+  void everyHostileExpressionIsRefusedAsAFilter(String expression, String mention) {
+    Path lake = newDir("mapping-bad-filter");
+    MainTest.Result result =
+        MainTest.run(
+            args(
+                lake,
+                "cslake.sources.usage_events.fields.event_time=timestamp_millis(ts)",
+                "cslake.sources.usage_events.filter=\"" + expression + "\""));
+    assertThat(result.exitCode()).as(result.err()).isEqualTo(3);
+    assertThat(result.err())
+        .contains("filter of source 'usage_events'")
+        .contains(mention)
+        .doesNotContain("\tat ")
+        .doesNotContain("Exception");
+    assertThat(Files.exists(lake.resolve("silver"))).isFalse();
   }
 
   @Test

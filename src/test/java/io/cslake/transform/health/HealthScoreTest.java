@@ -19,6 +19,8 @@ import org.apache.spark.sql.RowFactory;
 import org.apache.spark.sql.types.DataTypes;
 import org.apache.spark.sql.types.StructType;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.MethodSource;
 
 /** The health score on tiny hand-worked churn_features frames (SPEC §6.4). */
 class HealthScoreTest extends SparkTestBase {
@@ -272,6 +274,12 @@ class HealthScoreTest extends SparkTestBase {
     assertThat(formulaError("usage", "java_method('java.lang.System', 'exit', 1)").getMessage())
         .contains("java_method")
         .contains("not allowed");
+  }
+
+  @ParameterizedTest
+  @MethodSource("io.cslake.HostileExpressions#all")
+  void everyHostileFormulaIsRefused(String formula, String mention) {
+    assertThat(formulaError("usage", formula).getMessage()).contains(mention);
   }
 
   @Test

@@ -26,6 +26,8 @@ import org.apache.spark.sql.types.DataTypes;
 import org.apache.spark.sql.types.StructType;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.MethodSource;
 
 /** Playbook rules over hand-built account_360 rows: matching, trigger values, lifecycle, guards. */
 class PlaybooksTest extends SparkTestBase {
@@ -360,6 +362,18 @@ class PlaybooksTest extends SparkTestBase {
     assertThat(
             refusal("java_method('java.lang.System', 'exit', 0) IS NULL OR mrr > 0").getMessage())
         .contains("it calls 'java_method'");
+  }
+
+  @ParameterizedTest
+  @MethodSource("io.cslake.HostileExpressions#all")
+  void everyHostileConditionIsRefusedNamingTheRule(String when, String mention) {
+    assertThat(refusal(when).getMessage()).contains(mention);
+    // the whole rule list is guarded before score writes anything
+    Rule rule = new Rule("sneaky", when, "high", "none");
+    CslakeException e =
+        catchThrowableOfType(CslakeException.class, () -> Playbooks.guard(spark, List.of(rule)));
+    assertThat(e).isNotNull();
+    assertThat(e.getMessage()).contains("sneaky").contains(mention);
   }
 
   @Test
