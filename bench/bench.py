@@ -256,11 +256,19 @@ copy account_usage_daily to '{out}/account_usage_daily.parquet' (format parquet)
 """
 
 MRR_SQL = """
+-- money(x): x rounded half up to 4 decimals (DuckDB's cast of a 38-digit decimal truncates). Products
+-- are first rounded to the scale Spark gives them (decimal(38,11) for amount x rate, (38,6) for the
+-- FX effect), so that both engines round the same way twice.
+create or replace macro money(x) as cast(round(x, 4) as decimal(18,4));
 create or replace table line_months as
 with lines as (
   select account_id, product_id, coalesce(seats, 0) as seats,
          upper(trim(coalesce(currency, '{rep}'))) as currency,
-         cast(coalesce(mrr, amount / billing_period_months) as decimal(18,4)) as local_mrr,
+         -- amount / months rounded half up at 4 decimals in exact integer arithmetic (a DuckDB
+         -- decimal division is a double; Spark's is an exact decimal)
+         cast(coalesce(mrr, cast((cast(amount * 10000 as bigint) * 2 + billing_period_months)
+                                 // (2 * billing_period_months) as decimal(18,0)) * 0.0001)
+              as decimal(18,4)) as local_mrr,
          date_trunc('month', start_date) as f,
          least(coalesce(date_trunc('month', end_date) - interval 1 month, date '{asof_month}'),
                date '{asof_month}') as l
@@ -279,18 +287,19 @@ with lines as (
 )
 select lm.account_id, lm.month, lm.product_id, lm.seats, lm.currency, lm.local_mrr,
        case when lm.currency = '{rep}' then cast(1 as decimal(24,12)) else r.rate end as rate,
-       cast(lm.local_mrr * (case when lm.currency = '{rep}' then cast(1 as decimal(24,12)) else r.rate end)
-            as decimal(18,4)) as mrr
+       money(cast(lm.local_mrr as decimal(14,4))
+             * (case when lm.currency = '{rep}' then cast(1 as decimal(24,12)) else r.rate end)) as mrr
 from lm left join rates r using (currency, month);
 
 create or replace table account_month_mrr as
 with by_currency as (
   select account_id, month, currency, sum(local_mrr) as local_mrr, max(rate) as rate,
-         cast(sum(local_mrr * rate) as decimal(18,4)) as mrr
+         money(sum(round(cast(local_mrr as decimal(14,4)) * rate, 11))) as mrr
   from line_months group by all
 ), fx as (
   select c.account_id, c.month,
-         cast(sum(cast(least(c.local_mrr, p.local_mrr) * (c.rate - p.rate) as decimal(18,4)))
+         cast(sum(money(round(cast(least(c.local_mrr, p.local_mrr) as decimal(14,4))
+                           * cast(c.rate - p.rate as decimal(24,12)), 6)))
               as decimal(18,4)) as fx_amount
   from by_currency c join by_currency p
     on p.account_id = c.account_id and p.currency = c.currency
@@ -415,7 +424,7 @@ def norm(rows):
              for v in r] for r in rows]
 
 
-def duckdb_reference(data_dir, lakehouse, workdir, asof):
+def duckdb_reference(data_dir, lakehouse, workdir, asof, rollup_only=False):
     out = os.path.join(workdir, "duckdb")
     shutil.rmtree(out, ignore_errors=True)
     os.makedirs(out)
@@ -430,8 +439,9 @@ def duckdb_reference(data_dir, lakehouse, workdir, asof):
          "tx": os.path.join(data_dir, "transactions", "*.parquet"),
          "rep": "USD", "asof": asof.isoformat(), "asof_month": asof_month.isoformat(), "out": out}
     times, load = {}, loadavg()
-    for name, sql in [("usage rollup", ROLLUP_SQL), ("account_month_mrr + mrr_movements", MRR_SQL),
-                      ("cohort_retention", COHORT_SQL)]:
+    parts = [("usage rollup", ROLLUP_SQL), ("account_month_mrr + mrr_movements", MRR_SQL),
+             ("cohort_retention", COHORT_SQL)]
+    for name, sql in parts[:1] if rollup_only else parts:
         t0 = time.time()
         con.execute(sql.format(**p))
         times[name] = time.time() - t0
@@ -440,6 +450,8 @@ def duckdb_reference(data_dir, lakehouse, workdir, asof):
                              [p["usage"]]).fetchone()[0]
     checks = {}
     for table, q in CHECKS.items():
+        if rollup_only and not table.endswith("_daily"):
+            continue
         mine = norm(con.execute(q.format(t=table)).fetchall())
         theirs = norm(con.execute(q.format(t=delta.scan(os.path.join(lakehouse, CSLAKE_TABLE[table]))))
                       .fetchall())
@@ -464,7 +476,9 @@ def close(a, b):
 
 # ---------------------------------------------------------------- one scale
 
-def bench_scale(n, data_dir, work, env, driver_memory, partitions, skip_duckdb, save, previous=None):
+def bench_scale(n, data_dir, work, env, driver_memory, partitions, skip_duckdb, save, previous=None,
+                ingest_only=False):
+    command = "ingest" if ingest_only else "run"
     workdir = os.path.join(work, str(n))
     os.makedirs(workdir, exist_ok=True)
     gen_s = ensure_data(n, data_dir, env)
@@ -479,19 +493,20 @@ def bench_scale(n, data_dir, work, env, driver_memory, partitions, skip_duckdb, 
     if previous and previous.get("incremental") and not previous.get("duckdb") and not skip_duckdb:
         # the cslake runs of this scale are measured: only the DuckDB reference is missing
         result = previous
-        result["duckdb"] = duckdb_reference(data_dir, lakehouse, workdir, last)
+        result["duckdb"] = duckdb_reference(data_dir, lakehouse, workdir, last,
+                                            rollup_only=result.get("command") == "ingest")
         save(result)
         return result
     result = {"accounts": n, "data_dir": data_dir, "generate_s": gen_s, "last_day": last.isoformat(),
               "driver_memory": driver_memory, "shuffle_partitions": partitions,
-              "cores": os.cpu_count(), "measured_at": dt.datetime.utcnow().isoformat() + "Z"}
+              "command": command, "cores": os.cpu_count(), "measured_at": dt.datetime.utcnow().isoformat() + "Z"}
     shutil.rmtree(lakehouse, ignore_errors=True)
     log("%d accounts: full run as of %s (last day held back)" % (n, before))
-    proc = run_cslake(["run", "--conf", full_conf, "--as-of", before], workdir, "full", env, driver_memory)
+    proc = run_cslake([command, "--conf", full_conf, "--as-of", before], workdir, "full", env, driver_memory)
     result["full"] = stage_profile(proc, lakehouse)
     save(result)
     log("%d accounts: full run %.0f s; incremental run as of %s" % (n, proc["wall_s"], last))
-    proc = run_cslake(["run", "--conf", incr_conf, "--as-of", last.isoformat()], workdir, "incremental",
+    proc = run_cslake([command, "--conf", incr_conf, "--as-of", last.isoformat()], workdir, "incremental",
                       env, driver_memory)
     result["incremental"] = stage_profile(proc, lakehouse)
     result["incremental_over_full"] = result["incremental"]["total_wall_s"] / result["full"]["total_wall_s"]
@@ -499,7 +514,7 @@ def bench_scale(n, data_dir, work, env, driver_memory, partitions, skip_duckdb, 
         % (n, proc["wall_s"], 100 * result["incremental_over_full"]))
     save(result)
     if not skip_duckdb:
-        result["duckdb"] = duckdb_reference(data_dir, lakehouse, workdir, last)
+        result["duckdb"] = duckdb_reference(data_dir, lakehouse, workdir, last, rollup_only=ingest_only)
         save(result)
     return result
 
@@ -516,6 +531,9 @@ def main():
     ap.add_argument("--driver-memory", default="8g", help="CSLAKE_DRIVER_MEMORY for every run (default 8g)")
     ap.add_argument("--shuffle-partitions", type=int, default=8, help="as conf/local.conf (default 8)")
     ap.add_argument("--skip-duckdb", action="store_true")
+    ap.add_argument("--ingest-only", default="", metavar="N,N",
+                    help="scales measured with `ingest` instead of the whole `run` (a slow machine's "
+                         "largest scale); the DuckDB reference is then the rollup alone")
     ap.add_argument("--resume", action="store_true",
                     help="keep a scale's measured cslake runs from results.json and add only what is missing")
     ap.add_argument("--report-only", action="store_true", help="rewrite results.md from results.json")
@@ -537,7 +555,7 @@ def main():
                     json.dump(results, f, indent=1, default=str)
             previous = results["scales"].get(str(n)) if a.resume else None
             bench_scale(n, data_dir, a.work, env, a.driver_memory, a.shuffle_partitions, a.skip_duckdb,
-                        save, previous)
+                        save, previous, ingest_only=str(n) in a.ingest_only.split(","))
     import report
     report.write(results, a.out)
     log("wrote %s and %s" % (results_path, os.path.join(a.out, "results.md")))
