@@ -431,6 +431,9 @@ def duckdb_reference(data_dir, lakehouse, workdir, asof, rollup_only=False):
     con = duckdb.connect()
     con.execute("SET TimeZone = 'UTC'")
     con.execute("SET threads = %d" % os.cpu_count())
+    # DuckDB's default limit is 80 % of the machine: on a shared machine that invites the OOM killer.
+    con.execute("SET memory_limit = '%s'" % os.environ.get("BENCH_DUCKDB_MEMORY", "4GB"))
+    con.execute("SET temp_directory = '%s'" % os.path.join(workdir, "duckdb_tmp"))
     asof_month = asof.replace(day=1)
     p = {"usage": os.path.join(data_dir, "usage_events", "**", "*.parquet"),
          "accounts": os.path.join(data_dir, "accounts", "*.parquet"),
