@@ -1,3 +1,5 @@
+"""One-off (docs/benchmarks.md, section 3): the DuckDB usage rollup of the 100k data one month at a time,
+because DuckDB 1.1 runs out of memory on the whole at once. Paths are those of the run it was written for."""
 import sys, time, json, os
 sys.path.insert(0, "/work/bench/bench")
 import bench, duckdb
