@@ -396,6 +396,22 @@ class ChurnModelJobTest extends SparkTestBase {
   }
 
   @Test
+  void trainKnowsWhenTheNewestModelWasTrainedOnTheSameFeaturesAndSettings() {
+    // The class trains once: same features, same settings -> already trained, that version.
+    assertThat(TrainJob.alreadyTrained(JobContext.create(spark, config, "train")))
+        .contains(trained.version());
+    // Another model setting is new input.
+    CslakeConfig deeper =
+        TestConfigs.of(
+            Path.of(lakehouse.root()),
+            "cslake.as-of=" + AS_OF,
+            "cslake.sources.accounts.attributes=[contract_type, payment_method, employee_band]",
+            "cslake.features.history-months=20",
+            "cslake.model.trees=41");
+    assertThat(TrainJob.alreadyTrained(JobContext.create(spark, deeper, "train"))).isEmpty();
+  }
+
+  @Test
   void refusesAModelWhoseFeaturesNoLongerMatch() {
     Path other = newDir("score-mismatch");
     Lakehouse copy = new Lakehouse(other.toString());
