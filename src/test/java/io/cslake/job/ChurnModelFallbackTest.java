@@ -9,7 +9,6 @@ import io.cslake.CslakeException;
 import io.cslake.SparkTestBase;
 import io.cslake.TestConfigs;
 import io.cslake.config.CslakeConfig;
-import io.cslake.contract.Source;
 import io.cslake.generate.GeneratorParams;
 import io.cslake.model.TimeSplit;
 import io.cslake.table.Lakehouse;
@@ -45,13 +44,7 @@ class ChurnModelFallbackTest extends SparkTestBase {
             Set.of());
     Path root = newDir("churn-fallback");
     Lakehouse lakehouse = new Lakehouse(root.toString());
-    List<Source> without = new ArrayList<>();
-    for (Source s : Source.values()) {
-      if (s != Source.ACCOUNTS && s != Source.SUBSCRIPTIONS) {
-        without.add(s);
-      }
-    }
-    GeneratedSilver.generate(spark, params).writeSilver(lakehouse, without.toArray(Source[]::new));
+    GeneratedSilver.generate(spark, params).writeBillingOnly(lakehouse);
     // Snapshots at the ends of February to June 2025; only February's 90 + 30 days are observed.
     CslakeConfig config =
         TestConfigs.of(

@@ -10,7 +10,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.cslake.SparkTestBase;
 import io.cslake.TestConfigs;
 import io.cslake.config.CslakeConfig;
-import io.cslake.contract.Source;
 import io.cslake.generate.GeneratorParams;
 import io.cslake.model.ChurnScorer;
 import io.cslake.table.Lakehouse;
@@ -59,13 +58,7 @@ class ConcurrentReaderTest extends SparkTestBase {
             Set.of());
     Path root = newDir("concurrent-reader");
     Lakehouse lakehouse = new Lakehouse(root.toString());
-    List<Source> without = new ArrayList<>();
-    for (Source s : Source.values()) {
-      if (s != Source.ACCOUNTS && s != Source.SUBSCRIPTIONS) {
-        without.add(s);
-      }
-    }
-    GeneratedSilver.generate(spark, params).writeSilver(lakehouse, without.toArray(Source[]::new));
+    GeneratedSilver.generate(spark, params).writeBillingOnly(lakehouse);
     CslakeConfig config =
         TestConfigs.of(
             root,

@@ -96,6 +96,15 @@ public final class GeneratedSilver {
    * Writes every source and the two usage rollups as the lakehouse's silver Delta tables, as ingest
    * would (sources listed in {@code without} are not written).
    */
+  /** Writes the billing sources only (accounts and subscriptions): a company without usage data. */
+  public void writeBillingOnly(Lakehouse lakehouse) {
+    writeSilver(
+        lakehouse,
+        java.util.Arrays.stream(Source.values())
+            .filter(s -> s != Source.ACCOUNTS && s != Source.SUBSCRIPTIONS)
+            .toArray(Source[]::new));
+  }
+
   public void writeSilver(Lakehouse lakehouse, Source... without) {
     Set<Source> skip = Set.of(without);
     for (Map.Entry<Source, Dataset<Row>> e : sources.entrySet()) {
