@@ -231,8 +231,11 @@ def stage_profile(proc, lakehouse):
 
 # ---------------------------------------------------------------- DuckDB reference
 
-ROLLUP_SQL = """
-create or replace table user_activity_daily as
+# The usage rollup, one calendar month of events at a time: DuckDB 1.1 runs out of memory (4 GB limit)
+# grouping 44M events by user and day in one statement, so the user rollup is built month by month
+# (a day never spans two months) and the account rollup from it. {window} bounds event_time.
+USER_ROLLUP_SQL = """
+{verb}
 select account_id, user_id, cast(event_time as date) as event_date,
        count(*) as events,
        count(*) as active_events,
@@ -241,8 +244,10 @@ select account_id, user_id, cast(event_time as date) as event_date,
        len(list_sort(list_distinct(list(feature)))) as features_used,
        list_sort(list_distinct(list(feature))) as features
 from read_parquet('{usage}', hive_partitioning = false)
-where account_id in (select account_id from read_parquet('{accounts}'))
-group by all;
+where account_id in (select account_id from rollup_accounts) and {window}
+group by all
+"""
+ACCOUNT_ROLLUP_SQL = """
 create or replace table account_usage_daily as
 select account_id, event_date,
        count(*) filter (where active_events > 0) as active_users, count(*) as users,
@@ -254,6 +259,24 @@ from user_activity_daily group by all;
 copy user_activity_daily to '{out}/user_activity_daily.parquet' (format parquet);
 copy account_usage_daily to '{out}/account_usage_daily.parquet' (format parquet);
 """
+
+
+def duckdb_rollup(con, p):
+    """The usage rollup in DuckDB, one month of events per statement; returns the number of months."""
+    con.execute("create or replace table rollup_accounts as select account_id from read_parquet('%s')"
+                % p["accounts"])
+    months = [r[0] for r in con.execute(
+        "select distinct date_trunc('month', cast(event_time as date)) from read_parquet(?, "
+        "hive_partitioning = false) order by 1", [p["usage"]]).fetchall()]
+    con.execute("drop table if exists user_activity_daily")
+    for i, m in enumerate(months):
+        window = ("event_time >= timestamptz '%s 00:00:00+00' and event_time < timestamptz '%s 00:00:00+00' "
+                  "+ interval 1 month" % (m, m))
+        verb = "create table user_activity_daily as" if i == 0 else "insert into user_activity_daily"
+        con.execute(USER_ROLLUP_SQL.format(verb=verb, usage=p["usage"], window=window))
+    con.execute(ACCOUNT_ROLLUP_SQL.format(**p))
+    return len(months)
+
 
 MRR_SQL = """
 -- money(x): x rounded half up to 4 decimals (DuckDB's cast of a 38-digit decimal truncates). Products
@@ -442,11 +465,12 @@ def duckdb_reference(data_dir, lakehouse, workdir, asof, rollup_only=False):
          "tx": os.path.join(data_dir, "transactions", "*.parquet"),
          "rep": "USD", "asof": asof.isoformat(), "asof_month": asof_month.isoformat(), "out": out}
     times, load = {}, loadavg()
-    parts = [("usage rollup", ROLLUP_SQL), ("account_month_mrr + mrr_movements", MRR_SQL),
-             ("cohort_retention", COHORT_SQL)]
-    for name, sql in parts[:1] if rollup_only else parts:
+    parts = [("usage rollup", lambda: duckdb_rollup(con, p)),
+             ("account_month_mrr + mrr_movements", lambda: con.execute(MRR_SQL.format(**p))),
+             ("cohort_retention", lambda: con.execute(COHORT_SQL.format(**p)))]
+    for name, part in parts[:1] if rollup_only else parts:
         t0 = time.time()
-        con.execute(sql.format(**p))
+        part()
         times[name] = time.time() - t0
         log("duckdb %s: %.1f s" % (name, times[name]))
     usage_rows = con.execute("select count(*) from read_parquet(?, hive_partitioning = false)",
