@@ -127,19 +127,51 @@ class Sampler(threading.Thread):
             self.stop.wait(0.5)
 
 
-GC_LINE = re.compile(r"^\[([^\]]+)\].*?GC\(\d+\) Pause.*? (\d+)M->(\d+)M\((\d+)M\)")
+GC_LINE = re.compile(r"^\[([^\]]+)\].*?GC\(\d+\) Pause (.*?) (\d+)M->(\d+)M\((\d+)M\)")
 
 
 def parse_gc(path):
-    """(epoch seconds, heap used before MiB, after MiB) per GC pause of the unified GC log."""
+    """(epoch seconds, heap used before MiB, after MiB, reclaims old) per GC pause of the unified GC
+    log; "reclaims old" is a mixed or full collection, after which the heap holds little garbage."""
     out = []
     with open(path) as f:
         for line in f:
             m = GC_LINE.search(line)
             if m:
                 t = dt.datetime.strptime(m.group(1), "%Y-%m-%dT%H:%M:%S.%f%z").timestamp()
-                out.append((t, int(m.group(2)), int(m.group(3))))
+                old = "Mixed)" in m.group(2) or m.group(2).startswith("Full")
+                out.append((t, int(m.group(3)), int(m.group(4)), old))
     return out
+
+
+def live_peak(gcs):
+    """The largest heap left at the end of a mixed phase (MiB): after G1's marking cycle found the
+    live objects, its mixed pauses reclaim the old regions worth it, and the heap after the last one
+    is the live set plus the garbage G1 chose to leave - an upper bound of the live set, which young
+    pauses alone (they leave every old region's garbage) do not give. Full collections count as
+    such an end too."""
+    ends, last = [], None
+    for g in gcs:
+        if len(g) > 3 and g[3]:
+            last = g[2]
+        elif last is not None:
+            ends.append(last)
+            last = None
+    if last is not None:
+        ends.append(last)
+    return max(ends, default=None)
+
+
+def add_live_heap(result, workdir):
+    """Fills heap_live_peak_mib of a scale measured before it was recorded, from the runs' GC logs."""
+    for kind in ("full", "incremental"):
+        p, path = result.get(kind), os.path.join(workdir, kind + ".gc.log")
+        if not p or "heap_live_peak_mib" in p or not os.path.exists(path):
+            continue
+        gcs = parse_gc(path)
+        p["heap_live_peak_mib"] = live_peak(gcs)
+        for st in p["stages"].values():
+            st["heap_live_peak_mib"] = live_peak([g for g in gcs if st["start"] <= g[0] <= st["end"]])
 
 
 def run_cslake(args, workdir, tag, env, driver_memory):
@@ -204,6 +236,7 @@ def stage_profile(proc, lakehouse):
         gcs = [g for g in proc["gc"] if st["start"] <= g[0] <= st["end"]]
         st["heap_before_gc_peak_mib"] = max(g[1] for g in gcs) if gcs else None
         st["heap_after_gc_peak_mib"] = max(g[2] for g in gcs) if gcs else None
+        st["heap_live_peak_mib"] = live_peak(gcs)
         st["gc_pauses"] = len(gcs)
     with open(proc["err_log"]) as f:
         text = f.read()
@@ -218,6 +251,7 @@ def stage_profile(proc, lakehouse):
         "rss_hwm_mib": proc["rss_hwm_mib"],
         "heap_before_gc_peak_mib": max((g[1] for g in proc["gc"]), default=None),
         "heap_after_gc_peak_mib": max((g[2] for g in proc["gc"]), default=None),
+        "heap_live_peak_mib": live_peak(proc["gc"]),
         "gc_pauses": len(proc["gc"]),
         "load_before": proc["load_before"], "load_during_mean": proc["load_during_mean"],
         "load_after": proc["load_after"],
@@ -583,6 +617,9 @@ def main():
             previous = results["scales"].get(str(n)) if a.resume else None
             bench_scale(n, data_dir, a.work, env, a.driver_memory, a.shuffle_partitions, a.skip_duckdb,
                         save, previous, ingest_only=str(n) in a.ingest_only.split(","))
+    if a.report_only:
+        for r in results["scales"].values():
+            add_live_heap(r, os.path.join(a.work, str(r["accounts"])))
     import report
     report.write(results, a.out)
     log("wrote %s and %s" % (results_path, os.path.join(a.out, "results.md")))

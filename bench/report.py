@@ -25,7 +25,7 @@ def write(results, out):
 
     L += ["## Whole pipeline (`bin/cslake run`, fresh lakehouse; `ingest` alone where the command says so)", "",
           "| accounts | command | usage events | full run s | incremental run s | incremental / full | "
-          "RSS peak GiB | heap peak after GC GiB | heap peak before GC GiB | load avg (1 min) during |",
+          "RSS peak GiB | heap live peak GiB | heap peak after any GC GiB | load avg (1 min) during |",
           "|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|"]
     for r in scales:
         f, i = r["full"], r.get("incremental")
@@ -33,12 +33,12 @@ def write(results, out):
             fmt(r["accounts"]), r.get("command", "run"), fmt(f["usage_events_read"]), fmt(f["total_wall_s"], 0),
             fmt(i["total_wall_s"], 0) if i else "–",
             ("%.0f%%" % (100 * r["incremental_over_full"])) if i else "–",
-            gib(f["rss_hwm_mib"]), gib(f["heap_after_gc_peak_mib"]), gib(f["heap_before_gc_peak_mib"]),
+            gib(f["rss_hwm_mib"]), gib(f.get("heap_live_peak_mib")), gib(f["heap_after_gc_peak_mib"]),
             fmt(f["load_during_mean"], 1)))
     L.append("")
 
     for kind in ["full", "incremental"]:
-        L += ["## Stages of the %s run: wall s (peak RSS GiB / peak heap after GC GiB)" % kind, "",
+        L += ["## Stages of the %s run: wall s (peak RSS GiB / live heap peak GiB)" % kind, "",
               "| accounts | " + " | ".join(STAGES) + " | JVM + Spark start, other |",
               "|---:|" + "---:|" * (len(STAGES) + 1)]
         for r in scales:
@@ -49,7 +49,7 @@ def write(results, out):
             for s in STAGES:
                 st = p["stages"].get(s)
                 cells.append("–" if not st else "%s (%s / %s)" % (
-                    fmt(st["wall_s"], 0), gib(st["rss_peak_mib"]), gib(st["heap_after_gc_peak_mib"])))
+                    fmt(st["wall_s"], 0), gib(st["rss_peak_mib"]), gib(st.get("heap_live_peak_mib"))))
             L.append("| %s | %s | %s |" % (fmt(r["accounts"]), " | ".join(cells),
                                            fmt(p["startup_and_other_s"], 0)))
         L.append("")
@@ -98,9 +98,40 @@ def write(results, out):
         L.append("| %s | %s | %s |" % (fmt(r["accounts"]), " | ".join(cells),
                                        "all %d" % len(agree) if not differ else "differ: " + ", ".join(differ)))
     L.append("")
+
+    L += slopes(scales)
     with open(os.path.join(out, "results.md"), "w") as f:
         f.write("\n".join(L))
     plot(scales, out)
+
+
+def slopes(scales):
+    """Local slopes d log(wall time) / d log(accounts) between consecutive scales: 1 is linear in the
+    data, 0 a fixed cost."""
+    import math
+    scales = [r for r in scales if r.get("full") and r.get("command", "run") == "run"]
+    if len(scales) < 2:
+        return []
+    pairs = list(zip(scales, scales[1:]))
+    rows = [("whole run, full", lambda r: r["full"]["total_wall_s"]),
+            ("whole run, incremental", lambda r: (r.get("incremental") or {}).get("total_wall_s"))]
+    rows += [(s_ + " (full)", lambda r, s_=s_: r["full"]["stages"].get(s_, {}).get("wall_s")) for s_ in STAGES]
+    rows += [("usage_events source (full)", lambda r: r["full"]["usage_events_s"]),
+             ("usage rollup, cslake", lambda r: r["full"]["rollup_s"]),
+             ("usage rollup, DuckDB", lambda r: (r.get("duckdb") or {}).get("times_s", {}).get("usage rollup"))]
+    L = ["## How cost grows: d log(wall s) / d log(accounts) between scales", "",
+         "1 = linear in the data, 0 = a fixed cost.", "",
+         "| | " + " | ".join("%s → %s" % (fmt(a["accounts"]), fmt(b["accounts"])) for a, b in pairs) + " |",
+         "|---|" + "---:|" * len(pairs)]
+    for label, get in rows:
+        cells = []
+        for a, b in pairs:
+            ya, yb = get(a), get(b)
+            cells.append("%.2f" % (math.log(yb / ya) / math.log(b["accounts"] / a["accounts"]))
+                         if ya and yb else "–")
+        L.append("| %s | %s |" % (label, " | ".join(cells)))
+    L.append("")
+    return L
 
 
 def plot(scales, out):
@@ -119,9 +150,9 @@ def plot(scales, out):
             ax.loglog([x for x, _ in pts], [y for _, y in pts], style, color=color, label=label)
 
     run = lambda r: r.get("command", "run") == "run"
-    series("whole run, full", lambda r: r["full"]["total_wall_s"] if run(r) else None, "o-k")
+    series("whole run, full", lambda r: r["full"]["total_wall_s"] if run(r) else None, "o-", "k")
     series("whole run, incremental",
-           lambda r: r["incremental"]["total_wall_s"] if run(r) and r.get("incremental") else None, "o--k")
+           lambda r: r["incremental"]["total_wall_s"] if run(r) and r.get("incremental") else None, "o--", "k")
     for s_, c in zip(STAGES, ["C0", "C1", "C2", "C3", "C4", "C5"]):
         series(s_ + " (full)", lambda r, s_=s_: r["full"]["stages"].get(s_, {}).get("wall_s"), "o-", c)
     series("ingest (incremental)", lambda r: r.get("incremental", {}).get("stages", {}).get("ingest", {})
@@ -135,7 +166,7 @@ def plot(scales, out):
     ax.loglog([lo, hi], [y0 * lo / hi, y0], color="grey", lw=0.8, label="slope 1 (linear in data)")
     ax.set_xlabel("accounts (24 months of data)")
     ax.set_ylabel("wall time, s")
-    ax.set_title("cslake cost against scale (2 shared cores, local[*])")
+    ax.set_title("cslake cost against scale (%d cores, local[*])" % scales[-1]["cores"])
     ax.grid(True, which="both", alpha=0.3)
     ax.legend(fontsize=7, loc="upper left")
     fig.tight_layout()
