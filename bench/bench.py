@@ -265,9 +265,9 @@ def stage_profile(proc, lakehouse):
 
 # ---------------------------------------------------------------- DuckDB reference
 
-# The usage rollup, one calendar month of events at a time: DuckDB 1.1 runs out of memory (4 GB limit)
-# grouping 44M events by user and day in one statement, so the user rollup is built month by month
-# (a day never spans two months) and the account rollup from it. {window} bounds event_time.
+# The usage rollup, one calendar month at a time: DuckDB 1.1 runs out of memory (4 GB limit) grouping
+# 44M events by user and day in one statement (its list() aggregate does not spill), so both rollups
+# are built month by month (a day never spans two months). {window} bounds the month.
 USER_ROLLUP_SQL = """
 {verb}
 select account_id, user_id, cast(event_time as date) as event_date,
@@ -282,14 +282,16 @@ where account_id in (select account_id from rollup_accounts) and {window}
 group by all
 """
 ACCOUNT_ROLLUP_SQL = """
-create or replace table account_usage_daily as
+{verb}
 select account_id, event_date,
        count(*) filter (where active_events > 0) as active_users, count(*) as users,
        sum(events) as events, sum(active_events) as active_events, sum(logins) as logins,
        sum(minutes) as minutes,
        len(list_sort(list_distinct(flatten(list(features))))) as features_used,
        list_sort(list_distinct(flatten(list(features)))) as features
-from user_activity_daily group by all;
+from user_activity_daily where {window} group by all
+"""
+ROLLUP_COPY_SQL = """
 copy user_activity_daily to '{out}/user_activity_daily.parquet' (format parquet);
 copy account_usage_daily to '{out}/account_usage_daily.parquet' (format parquet);
 """
@@ -302,13 +304,17 @@ def duckdb_rollup(con, p):
     months = [r[0] for r in con.execute(
         "select distinct date_trunc('month', cast(event_time as date)) from read_parquet(?, "
         "hive_partitioning = false) order by 1", [p["usage"]]).fetchall()]
-    con.execute("drop table if exists user_activity_daily")
-    for i, m in enumerate(months):
-        window = ("event_time >= timestamptz '%s 00:00:00+00' and event_time < timestamptz '%s 00:00:00+00' "
-                  "+ interval 1 month" % (m, m))
-        verb = "create table user_activity_daily as" if i == 0 else "insert into user_activity_daily"
-        con.execute(USER_ROLLUP_SQL.format(verb=verb, usage=p["usage"], window=window))
-    con.execute(ACCOUNT_ROLLUP_SQL.format(**p))
+    for table, sql in (("user_activity_daily", USER_ROLLUP_SQL), ("account_usage_daily", ACCOUNT_ROLLUP_SQL)):
+        con.execute("drop table if exists " + table)
+        for i, m in enumerate(months):
+            if table == "user_activity_daily":
+                window = ("event_time >= timestamptz '%s 00:00:00+00' and event_time < timestamptz "
+                          "'%s 00:00:00+00' + interval 1 month" % (m, m))
+            else:
+                window = "event_date >= date '%s' and event_date < date '%s' + interval 1 month" % (m, m)
+            verb = ("create table %s as" if i == 0 else "insert into %s") % table
+            con.execute(sql.format(verb=verb, usage=p["usage"], window=window))
+    con.execute(ROLLUP_COPY_SQL.format(**p))
     return len(months)
 
 
