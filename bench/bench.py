@@ -152,7 +152,7 @@ def live_peak(gcs):
     such an end too."""
     ends, last = [], None
     for g in gcs:
-        if len(g) > 3 and g[3]:
+        if g[3]:
             last = g[2]
         elif last is not None:
             ends.append(last)

@@ -92,10 +92,6 @@ public final class GeneratedSilver {
     return new GeneratedSilver(sources, userDays, accountDays, truth);
   }
 
-  /**
-   * Writes every source and the two usage rollups as the lakehouse's silver Delta tables, as ingest
-   * would (sources listed in {@code without} are not written).
-   */
   /** Writes the billing sources only (accounts and subscriptions): a company without usage data. */
   public void writeBillingOnly(Lakehouse lakehouse) {
     writeSilver(
@@ -105,6 +101,10 @@ public final class GeneratedSilver {
             .toArray(Source[]::new));
   }
 
+  /**
+   * Writes every source and the two usage rollups as the lakehouse's silver Delta tables, as ingest
+   * would (sources listed in {@code without} are not written).
+   */
   public void writeSilver(Lakehouse lakehouse, Source... without) {
     Set<Source> skip = Set.of(without);
     for (Map.Entry<Source, Dataset<Row>> e : sources.entrySet()) {
