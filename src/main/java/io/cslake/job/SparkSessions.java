@@ -85,6 +85,12 @@ public final class SparkSessions {
     // readers of what cslake writes, the generator's data included, can skip files by time.
     settings.put("spark.sql.parquet.outputTimestampType", "TIMESTAMP_MICROS");
     settings.put("spark.databricks.delta.schema.autoMerge.enabled", "false");
+    // Delta rebuilds a table's state from its log in this many tasks (default 50) on every first
+    // read of a version: on a small machine or a small log most of them are empty, and their
+    // scheduling was seconds per table read. No more than the shuffle's partitions.
+    settings.put(
+        "spark.databricks.delta.snapshotPartitions",
+        String.valueOf(Math.min(50, config.spark().shufflePartitions())));
     settings.putAll(config.spark().conf());
     return settings;
   }
