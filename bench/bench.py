@@ -10,6 +10,10 @@ For each scale (accounts x 24 months of generated data):
   4. DuckDB on the same Parquet: the usage rollup, account-month MRR + MRR movements and the cohort
      retention in SQL, timed, and their totals checked against cslake's tables.
 Results go to <out>/results.json (all scales measured so far are kept) and <out>/results.md.
+
+With --standalone MEM the jobs run on a Spark standalone master and one worker (every core, MEM for
+its executor) that bench starts on loopback from bin/cslake's own classpath and stops at the end:
+bin/cslake's JVM is then the driver alone, so its GC log and RSS are the driver's, not the tasks'.
 """
 import argparse
 import datetime as dt
@@ -21,6 +25,7 @@ import subprocess
 import sys
 import threading
 import time
+import urllib.request
 
 import duckdb
 
@@ -84,8 +89,8 @@ def last_event_day(data_dir):
     return day
 
 
-def write_conf(path, lakehouse, data_dir, partitions, usage_filter):
-    lines = ["cslake {", '  lakehouse = "%s"' % lakehouse, "  spark {", '    master = "local[*]"',
+def write_conf(path, lakehouse, data_dir, partitions, usage_filter, master="local[*]"):
+    lines = ["cslake {", '  lakehouse = "%s"' % lakehouse, "  spark {", '    master = "%s"' % master,
              "    shuffle-partitions = %d" % partitions, "  }",
              "  engagement.features = [%s]" % ", ".join('"%s"' % f for f in FEATURES),
              "  sources {"]
@@ -97,6 +102,96 @@ def write_conf(path, lakehouse, data_dir, partitions, usage_filter):
     lines += ["  }", "}"]
     with open(path, "w") as f:
         f.write("\n".join(lines) + "\n")
+
+
+# ---------------------------------------------------------------- a standalone cluster (--standalone)
+
+def launch_command():
+    """bin/cslake's java command (CSLAKE_DRY_RUN): (java options, classpath entries)."""
+    env = dict(os.environ, CSLAKE_DRY_RUN="1")
+    words = subprocess.run([os.path.join(ROOT, "bin/cslake"), "--help"], env=env, cwd=ROOT, check=True,
+                           capture_output=True, text=True).stdout.splitlines()
+    cp = words[words.index("-cp") + 1].split(":")
+    opts = [w for w in words[1:words.index("-cp")] if w.startswith("--add-opens") or w.startswith("-Djdk.")]
+    return opts, cp
+
+
+def free_port():
+    import socket
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class Standalone:
+    """A Spark standalone master and one worker of every core on loopback, from bin/cslake's classpath
+    (a SPARK_HOME whose jars/ links each jar of it, as a cluster's Spark distribution brings them);
+    the cslake jar reaches the executor through spark.jars. Stopped (with the executors) by close()."""
+
+    def __init__(self, work, memory):
+        opts, cp = launch_command()
+        self.app_jar, self.memory = cp[0], memory
+        home = os.path.join(work, "standalone", "spark-home")
+        jars = os.path.join(home, "jars")
+        shutil.rmtree(home, ignore_errors=True)
+        os.makedirs(jars)
+        for entry in cp[1:]:
+            name = os.path.basename(entry)
+            if entry.endswith(".jar") and os.path.isfile(entry) and not os.path.exists(os.path.join(jars, name)):
+                os.symlink(os.path.abspath(entry), os.path.join(jars, name))
+        env = dict(os.environ, SPARK_HOME=home, SPARK_SCALA_VERSION="2.12", SPARK_LOCAL_IP="127.0.0.1")
+        java = ["java"] + opts + ["-Xmx512m", "-cp", os.path.join(jars, "*")]
+        port, web = free_port(), free_port()
+        self.url = "spark://127.0.0.1:%d" % port
+        logs = os.path.join(work, "standalone")
+        self.procs = []
+        try:
+            self.procs.append(subprocess.Popen(
+                java + ["org.apache.spark.deploy.master.Master", "--host", "127.0.0.1", "--port", str(port),
+                        "--webui-port", str(web)], env=env,
+                stdout=open(os.path.join(logs, "master.log"), "w"), stderr=subprocess.STDOUT))
+            work_dir = os.path.join(logs, "worker")
+            os.makedirs(work_dir, exist_ok=True)
+            self.procs.append(subprocess.Popen(
+                java + ["org.apache.spark.deploy.worker.Worker", "--host", "127.0.0.1", "--cores",
+                        str(os.cpu_count()), "--memory", memory, "--webui-port", str(free_port()),
+                        "--work-dir", work_dir, self.url], env=env,
+                stdout=open(os.path.join(logs, "worker.log"), "w"), stderr=subprocess.STDOUT))
+            deadline = time.time() + 90
+            while True:
+                if any(p.poll() is not None for p in self.procs):
+                    raise RuntimeError("a standalone daemon exited: see %s/*.log" % logs)
+                try:
+                    with urllib.request.urlopen("http://127.0.0.1:%d/json/" % web, timeout=5) as r:
+                        if json.load(r).get("aliveworkers", 0) >= 1:
+                            break
+                except OSError:
+                    pass
+                if time.time() > deadline:
+                    raise RuntimeError("the standalone worker did not register in 90 s: see %s/*.log" % logs)
+                time.sleep(0.5)
+        except BaseException:
+            self.close()
+            raise
+        log("standalone master %s, one worker of %d cores and %s" % (self.url, os.cpu_count(), memory))
+
+    def java_opts(self):
+        """What bin/cslake's driver needs to use the cluster: the cslake jar and the executor's heap."""
+        return "-Dspark.jars=%s -Dspark.executor.memory=%s" % (self.app_jar, self.memory)
+
+    def close(self):
+        for p in reversed(self.procs):
+            children = subprocess.run(["pgrep", "-P", str(p.pid)], capture_output=True, text=True).stdout.split()
+            p.terminate()
+            try:
+                p.wait(30)
+            except subprocess.TimeoutExpired:
+                p.kill()
+            for c in children:  # an executor its worker did not stop
+                try:
+                    os.kill(int(c), 9)
+                except (ProcessLookupError, ValueError):
+                    pass
 
 
 # ---------------------------------------------------------------- one measured cslake process
@@ -544,7 +639,7 @@ def close(a, b):
 # ---------------------------------------------------------------- one scale
 
 def bench_scale(n, data_dir, work, env, driver_memory, partitions, skip_duckdb, save, previous=None,
-                ingest_only=False):
+                ingest_only=False, master="local[*]", full_only=False):
     command = "ingest" if ingest_only else "run"
     workdir = os.path.join(work, str(n))
     os.makedirs(workdir, exist_ok=True)
@@ -554,8 +649,8 @@ def bench_scale(n, data_dir, work, env, driver_memory, partitions, skip_duckdb, 
     held_back = "event_time < timestamp'%s 00:00:00'" % last.isoformat()
     full_conf = os.path.join(workdir, "full.conf")
     incr_conf = os.path.join(workdir, "incremental.conf")
-    write_conf(full_conf, lakehouse, data_dir, partitions, held_back)
-    write_conf(incr_conf, lakehouse, data_dir, partitions, None)
+    write_conf(full_conf, lakehouse, data_dir, partitions, held_back, master)
+    write_conf(incr_conf, lakehouse, data_dir, partitions, None, master)
     before = (last - dt.timedelta(days=1)).isoformat()
     if previous and previous.get("incremental") and not previous.get("duckdb") and not skip_duckdb:
         # the cslake runs of this scale are measured: only the DuckDB reference is missing
@@ -565,13 +660,16 @@ def bench_scale(n, data_dir, work, env, driver_memory, partitions, skip_duckdb, 
         save(result)
         return result
     result = {"accounts": n, "data_dir": data_dir, "generate_s": gen_s, "last_day": last.isoformat(),
-              "driver_memory": driver_memory, "shuffle_partitions": partitions,
+              "driver_memory": driver_memory, "shuffle_partitions": partitions, "master": master,
               "command": command, "cores": os.cpu_count(), "measured_at": dt.datetime.utcnow().isoformat() + "Z"}
     shutil.rmtree(lakehouse, ignore_errors=True)
     log("%d accounts: full run as of %s (last day held back)" % (n, before))
     proc = run_cslake([command, "--conf", full_conf, "--as-of", before], workdir, "full", env, driver_memory)
     result["full"] = stage_profile(proc, lakehouse)
     save(result)
+    if full_only:
+        log("%d accounts: full run %.0f s" % (n, proc["wall_s"]))
+        return result
     log("%d accounts: full run %.0f s; incremental run as of %s" % (n, proc["wall_s"], last))
     proc = run_cslake([command, "--conf", incr_conf, "--as-of", last.isoformat()], workdir, "incremental",
                       env, driver_memory)
@@ -584,6 +682,20 @@ def bench_scale(n, data_dir, work, env, driver_memory, partitions, skip_duckdb, 
         result["duckdb"] = duckdb_reference(data_dir, lakehouse, workdir, last, rollup_only=ingest_only)
         save(result)
     return result
+
+
+def measure(a, data, results, results_path, env, master):
+    for n in [int(s) for s in a.scales.split(",")]:
+        data_dir = data.get(str(n), os.path.join(a.work, "data", str(n)))
+
+        def save(r, n=n):
+            results["scales"][str(n)] = r
+            with open(results_path, "w") as f:
+                json.dump(results, f, indent=1, default=str)
+        previous = results["scales"].get(str(n)) if a.resume else None
+        bench_scale(n, data_dir, a.work, env, a.driver_memory, a.shuffle_partitions, a.skip_duckdb,
+                    save, previous, ingest_only=str(n) in a.ingest_only.split(","), master=master,
+                    full_only=a.full_only)
 
 
 def main():
@@ -603,6 +715,10 @@ def main():
                          "largest scale); the DuckDB reference is then the rollup alone")
     ap.add_argument("--resume", action="store_true",
                     help="keep a scale's measured cslake runs from results.json and add only what is missing")
+    ap.add_argument("--standalone", default="", metavar="MEM",
+                    help="run the jobs on a standalone master and one worker (every core, MEM for its "
+                         "executor) started on loopback; bin/cslake's JVM is then the driver alone")
+    ap.add_argument("--full-only", action="store_true", help="the full run only (no incremental run)")
     ap.add_argument("--report-only", action="store_true", help="rewrite results.md from results.json")
     a = ap.parse_args()
     os.makedirs(a.out, exist_ok=True)
@@ -614,15 +730,16 @@ def main():
     if not a.report_only:
         data = dict(d.split("=", 1) for d in a.data)
         env = dict(os.environ)
-        for n in [int(s) for s in a.scales.split(",")]:
-            data_dir = data.get(str(n), os.path.join(a.work, "data", str(n)))
-            def save(r, n=n):
-                results["scales"][str(n)] = r
-                with open(results_path, "w") as f:
-                    json.dump(results, f, indent=1, default=str)
-            previous = results["scales"].get(str(n)) if a.resume else None
-            bench_scale(n, data_dir, a.work, env, a.driver_memory, a.shuffle_partitions, a.skip_duckdb,
-                        save, previous, ingest_only=str(n) in a.ingest_only.split(","))
+        cluster, master = None, "local[*]"
+        if a.standalone:
+            cluster = Standalone(a.work, a.standalone)
+            master = cluster.url
+            env["CSLAKE_JAVA_OPTS"] = (env.get("CSLAKE_JAVA_OPTS", "") + " " + cluster.java_opts()).strip()
+        try:
+            measure(a, data, results, results_path, env, master)
+        finally:
+            if cluster:
+                cluster.close()
     if a.report_only:
         for r in results["scales"].values():
             add_live_heap(r, os.path.join(a.work, str(r["accounts"])))
