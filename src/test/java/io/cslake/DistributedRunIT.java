@@ -1,0 +1,292 @@
+package io.cslake;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.offset;
+
+import io.cslake.cli.MainTest;
+import io.cslake.contract.Source;
+import io.cslake.generate.GeneratorParams;
+import io.cslake.job.GenerateJob;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.LocalDate;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Collectors;
+import java.util.stream.Stream;
+import org.apache.spark.sql.Row;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestMethodOrder;
+
+/**
+ * What a data team needs from a pipeline run on a cluster, killed or re-run: one small generated
+ * company, one reference lakehouse written by {@code cslake run} of the thin jar on {@code
+ * local[2]} (spark-submit semantics), and against it
+ *
+ * <ol>
+ *   <li><b>idempotency</b>: every command run a second time on the reference lakehouse leaves every
+ *       Delta table as it was (rows and row counts);
+ *   <li><b>a real cluster</b>: {@code run} in client mode on a standalone master with two one-core
+ *       workers on loopback (from the Maven-resolved Spark jars) writes the reference's tables;
+ *       then {@code train --retrain} trains a model on the cluster;
+ *   <li><b>crash and re-run</b>: {@code run} killed with SIGKILL during ingest, training and
+ *       scoring leaves every table readable, and re-running it gives the reference's tables.
+ * </ol>
+ *
+ * The three share one dataset and one reference run to keep the suite's time (docs/operations.md).
+ * Tables are compared as {@link LakehouseContent} snapshots: all rows, numbers to a relative
+ * tolerance, without the columns that record when or by which invocation a row was written.
+ */
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
+class DistributedRunIT extends SparkTestBase {
+  private static final long RUN_MINUTES = 20;
+  private static final LocalDate AS_OF = LocalDate.of(2026, 4, 30);
+
+  /**
+   * Within one lakehouse a re-run must repeat the sums it made: only the last bits of a double may
+   * differ. Between a local and a cluster run the CLV models (BG/NBD, Gamma-Gamma) are fitted by an
+   * optimiser on sums taken in another order: their parameters agree to about 2e-7.
+   */
+  private static final double SAME_RUN = 1e-9;
+
+  private static final double OTHER_LAYOUT = 1e-6;
+
+  /** Between two lakehouses, the columns naming the invocation are left out too. */
+  private static final Set<String> ACROSS_RUNS =
+      Stream.concat(LakehouseContent.WHEN_COLUMNS.stream(), LakehouseContent.RUN_COLUMNS.stream())
+          .collect(Collectors.toUnmodifiableSet());
+
+  private static ThinJar thin;
+  private static Path dir;
+  private static Path conf;
+  private static Path referenceLake;
+  private static Map<String, List<String>> reference;
+
+  @BeforeAll
+  static void generateAndRunLocally() throws Exception {
+    thin = ThinJar.locate();
+    dir = newDir("distributed");
+    Path data = dir.resolve("data");
+    GenerateJob.run(
+        spark,
+        new GeneratorParams(
+            150,
+            18,
+            LocalDate.of(2024, 11, 1),
+            7,
+            0.01,
+            GeneratorParams.Format.PARQUET,
+            data.toString(),
+            Set.of()));
+    StringBuilder sources = new StringBuilder();
+    for (Source source : Source.values()) {
+      Path path = data.resolve(source.id());
+      if (Files.isDirectory(path)) {
+        sources.append("    ").append(source.id()).append(".path = \"").append(path).append("\"\n");
+      }
+    }
+    conf = dir.resolve("run.conf");
+    Files.writeString(
+        conf,
+        """
+        cslake {
+          as-of = "%s"
+          spark.shuffle-partitions = 2
+          features.history-months = 12
+          model.trees = 10
+          engagement.features = ["dashboards", "reports", "collaboration", "alerts", "automation",
+            "integrations", "mobile", "admin", "api"]
+          sources {
+            accounts.attributes = ["contract_type", "payment_method", "employee_band"]
+        %s  }
+        }
+        """
+            .formatted(AS_OF, sources));
+    referenceLake = dir.resolve("reference");
+    ThinJar.Submitted run = submit("local[2]", referenceLake, "run");
+    assertThat(run.exitCode()).as(run.output()).isZero();
+    assertThat(run.output())
+        .as("the reference run trains and scores")
+        .contains("train: validating on the snapshot")
+        .contains("accounts scored as of " + AS_OF);
+    reference = LakehouseContent.of(spark, referenceLake, ACROSS_RUNS);
+    assertThat(reference.keySet())
+        .contains(
+            "_quarantine",
+            "silver/usage_events",
+            "gold/kpi_monthly",
+            "gold/churn_features",
+            "gold/model_runs",
+            "gold/churn_risk_scores",
+            "gold/account_health",
+            "gold/playbook_alerts",
+            "gold/account_360",
+            "gold/clv");
+    assertThat(reference.get("gold/model_runs")).hasSize(1);
+    assertThat(reference.get("gold/churn_risk_scores")).isNotEmpty();
+  }
+
+  @AfterAll
+  static void noChildLeftBehind() {
+    assertThat(ProcessHandle.current().descendants().filter(ProcessHandle::isAlive).toList())
+        .as("processes the test started and did not stop")
+        .isEmpty();
+  }
+
+  /** {@code cslake command --conf run.conf} on {@code lake} with the thin jar. */
+  private static ThinJar.Submitted submit(String master, Path lake, String command, String... more)
+      throws Exception {
+    List<String> args =
+        new ArrayList<>(
+            List.of(command, "--conf", conf.toString(), "--set", "cslake.lakehouse=" + lake));
+    args.addAll(List.of(more));
+    return thin.submit(dir, master, RUN_MINUTES, args.toArray(String[]::new));
+  }
+
+  @Order(1)
+  @Test
+  void everyCommandRunAgainLeavesEveryTableAsItWas() {
+    // The only columns left out here are those holding the wall-clock time of the invocation.
+    Map<String, List<String>> before =
+        LakehouseContent.of(spark, referenceLake, LakehouseContent.WHEN_COLUMNS);
+    for (String command :
+        List.of("ingest", "metrics", "features", "train", "score", "clv", "run")) {
+      MainTest.Result again =
+          MainTest.run(
+              command, "--conf", conf.toString(), "--set", "cslake.lakehouse=" + referenceLake);
+      assertThat(again.exitCode()).as(command + ":\n" + again.out() + again.err()).isZero();
+      if (command.equals("train")) {
+        assertThat(again.out()).as("train on the same features").contains("already trained: ");
+      }
+      Map<String, List<String>> after =
+          LakehouseContent.of(spark, referenceLake, LakehouseContent.WHEN_COLUMNS);
+      assertThat(LakehouseContent.differences(before, after, SAME_RUN))
+          .as("tables changed by running '" + command + "' a second time")
+          .isEmpty();
+    }
+  }
+
+  @Order(2)
+  @Test
+  void aRunOnAStandaloneClusterWritesTheSameTablesAsALocalRun() throws Exception {
+    Path lake = dir.resolve("cluster");
+    // The reference's registered model, as a team promoting a model trained elsewhere would do:
+    // train finds the model fits these very features (its fingerprint, computed on the cluster, is
+    // the reference's) and score applies the same model, so every table can be compared. Training
+    // on the cluster is checked below.
+    copyTree(referenceLake.resolve("gold/model_runs"), lake.resolve("gold/model_runs"));
+    try (StandaloneCluster cluster =
+        StandaloneCluster.start(thin, dir.resolve("cluster-daemons"), 2, "1500m")) {
+      ThinJar.Submitted run = submit(cluster.masterUrl(), lake, "run");
+      assertThat(run.exitCode()).as(run.output()).isZero();
+      assertThat(run.output()).contains("already trained: ").contains("accounts scored as of");
+      // The work ran on the workers' executors, not in the driver.
+      for (String worker : List.of("worker-0", "worker-1")) {
+        try (var apps = Files.list(dir.resolve("cluster-daemons").resolve(worker))) {
+          assertThat(apps.toList()).as("an application folder on " + worker).isNotEmpty();
+        }
+      }
+      assertThat(
+              LakehouseContent.differences(
+                  reference, LakehouseContent.of(spark, lake, ACROSS_RUNS), OTHER_LAYOUT))
+          .as("tables of the cluster run that differ from the local run's")
+          .isEmpty();
+
+      ThinJar.Submitted retrain = submit(cluster.masterUrl(), lake, "train", "--retrain");
+      assertThat(retrain.exitCode()).as(retrain.output()).isZero();
+      List<Row> runs =
+          spark
+              .read()
+              .format("delta")
+              .load(lake.resolve("gold/model_runs").toString())
+              .orderBy("trained_at")
+              .select("roc_auc", "validation_rows", "train_rows")
+              .collectAsList();
+      assertThat(runs).as("the reference's model and the one trained on the cluster").hasSize(2);
+      // Same rows; the trees may split differently where two splits gain the same up to rounding.
+      assertThat(runs.get(1).getLong(1)).isEqualTo(runs.get(0).getLong(1));
+      assertThat(runs.get(1).getLong(2)).isEqualTo(runs.get(0).getLong(2));
+      assertThat(runs.get(1).getDouble(0))
+          .as("validation ROC AUC of the model trained on the cluster")
+          .isCloseTo(runs.get(0).getDouble(0), offset(0.05));
+      cluster.close();
+      assertThat(cluster.alive()).as("cluster processes still alive after close").isEmpty();
+    }
+  }
+
+  @Order(3)
+  @Test
+  void aRunKilledAtAnyPointLeavesReadableTablesAndReRunningMatchesACleanRun() throws Exception {
+    Path lake = dir.resolve("crashed");
+    // Each marker is a line the run logs while a stage is under way; the run is killed (SIGKILL, no
+    // shutdown hook runs) as soon as it appears, then started again from the beginning.
+    List<String> killPoints =
+        List.of(
+            "ingest subscriptions: read",
+            "train: validating on the snapshot",
+            "accounts scored as of");
+    for (String marker : killPoints) {
+      Path log = Files.createTempFile(dir, "killed-", ".log");
+      Process process =
+          thin.start(
+              dir,
+              log,
+              "local[2]",
+              "run",
+              "--conf",
+              conf.toString(),
+              "--set",
+              "cslake.lakehouse=" + lake);
+      boolean seen = false;
+      long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(RUN_MINUTES);
+      while (System.nanoTime() < deadline && process.isAlive()) {
+        if (Files.readString(log, StandardCharsets.UTF_8).contains(marker)) {
+          seen = true;
+          break;
+        }
+        Thread.sleep(100);
+      }
+      ThinJar.stop(process);
+      String output = Files.readString(log, StandardCharsets.UTF_8);
+      assertThat(seen).as("the run logged '" + marker + "' before it ended:\n" + output).isTrue();
+      // Every table the killed run left is a readable Delta table.
+      for (Path table : LakehouseContent.tables(lake)) {
+        assertThat(spark.read().format("delta").load(table.toString()).count())
+            .as("rows of " + table + " after the kill at '" + marker + "'")
+            .isGreaterThanOrEqualTo(0);
+      }
+    }
+    ThinJar.Submitted rerun = submit("local[2]", lake, "run");
+    assertThat(rerun.exitCode()).as(rerun.output()).isZero();
+    assertThat(
+            LakehouseContent.differences(
+                reference, LakehouseContent.of(spark, lake, ACROSS_RUNS), SAME_RUN))
+        .as("tables of the killed and re-run lakehouse that differ from a clean run's")
+        .isEmpty();
+  }
+
+  private static void copyTree(Path from, Path to) {
+    try (Stream<Path> walk = Files.walk(from)) {
+      for (Path p : walk.toList()) {
+        Path target = to.resolve(from.relativize(p).toString());
+        if (Files.isDirectory(p)) {
+          Files.createDirectories(target);
+        } else {
+          Files.copy(p, target);
+        }
+      }
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+}
