@@ -115,6 +115,18 @@ public final class LakehouseContent {
    */
   public static List<String> differences(
       Map<String, List<String>> expected, Map<String, List<String>> actual, double tolerance) {
+    return differences(expected, actual, tolerance, Map.of());
+  }
+
+  /**
+   * As {@link #differences(Map, Map, double)}, with the relative tolerance of the columns named in
+   * {@code looser} (a JSON key of any table) taken from there.
+   */
+  public static List<String> differences(
+      Map<String, List<String>> expected,
+      Map<String, List<String>> actual,
+      double tolerance,
+      Map<String, Double> looser) {
     List<String> out = new ArrayList<>();
     for (String table : expected.keySet()) {
       if (!actual.containsKey(table)) {
@@ -146,7 +158,7 @@ public final class LakehouseContent {
         continue;
       }
       for (int i = 0; i < gone.size(); i++) {
-        if (!sameWithin(gone.get(i), come.get(i), tolerance)) {
+        if (!sameWithin(gone.get(i), come.get(i), tolerance, looser)) {
           out.add(e.getKey() + ": row\n  " + gone.get(i) + "\nis now\n  " + come.get(i));
           if (out.size() > 20) {
             return out;
@@ -157,17 +169,31 @@ public final class LakehouseContent {
     return out;
   }
 
-  private static final Pattern NUMBER = Pattern.compile("-?[0-9]+(\\.[0-9]+)?([eE][-+]?[0-9]+)?");
+  /** A JSON number value (after a colon, bracket or comma, before a comma or a closing bracket). */
+  private static final Pattern NUMBER =
+      Pattern.compile("(?<=[:\\[,])-?[0-9]+(\\.[0-9]+)?([eE][-+]?[0-9]+)?(?=[,\\]}])");
 
   /**
    * Whether two rows as JSON are the same but for numbers equal to the relative {@code tolerance}
    * (14.466666666666669 and 14.46666666666667 at 1e-9); every other character must be the same.
    */
   public static boolean sameWithin(String a, String b, double tolerance) {
+    return sameWithin(a, b, tolerance, Map.of());
+  }
+
+  private static final Pattern KEY = Pattern.compile("\"([^\"]+)\":");
+
+  /**
+   * As {@link #sameWithin(String, String, double)}, a number under a key of {@code looser} to the
+   * tolerance given there.
+   */
+  public static boolean sameWithin(
+      String a, String b, double tolerance, Map<String, Double> looser) {
     Matcher ma = NUMBER.matcher(a);
     Matcher mb = NUMBER.matcher(b);
     int ia = 0;
     int ib = 0;
+    String key = null;
     while (true) {
       boolean fa = ma.find();
       boolean fb = mb.find();
@@ -177,13 +203,19 @@ public final class LakehouseContent {
       if (!fa) {
         return a.substring(ia).equals(b.substring(ib));
       }
-      if (!a.substring(ia, ma.start()).equals(b.substring(ib, mb.start()))) {
+      String between = a.substring(ia, ma.start());
+      if (!between.equals(b.substring(ib, mb.start()))) {
         return false;
+      }
+      Matcher keys = KEY.matcher(between);
+      while (keys.find()) {
+        key = keys.group(1);
       }
       if (!ma.group().equals(mb.group())) {
         double x = Double.parseDouble(ma.group());
         double y = Double.parseDouble(mb.group());
-        if (Math.abs(x - y) > tolerance * Math.max(Math.abs(x), Math.abs(y)) + 1e-12) {
+        double within = key == null ? tolerance : looser.getOrDefault(key, tolerance);
+        if (Math.abs(x - y) > within * Math.max(Math.abs(x), Math.abs(y)) + 1e-12) {
           return false;
         }
       }
