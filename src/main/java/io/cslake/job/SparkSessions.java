@@ -5,10 +5,16 @@ import io.cslake.config.CslakeConfig;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import org.apache.spark.SparkConf;
+import org.apache.spark.internal.config.ConfigEntry;
 import org.apache.spark.sql.SparkSession;
+import org.apache.spark.sql.internal.SQLConf;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /** Builds the Spark session of a job: Delta enabled, UTC, non-ANSI casts, the configured master. */
 public final class SparkSessions {
+  private static final Logger LOG = LoggerFactory.getLogger(SparkSessions.class);
+
   private SparkSessions() {}
 
   /**
@@ -37,9 +43,34 @@ public final class SparkSessions {
     Map<String, String> runtime = runtimeSettings(config);
     runtime.forEach(builder::config);
     SparkSession spark = builder.getOrCreate();
-    // A session that existed before (tests, notebooks) gets the runtime settings too.
-    runtime.forEach((k, v) -> spark.conf().set(k, v));
+    // A session that existed before (tests, notebooks) gets the runtime settings too. Settings
+    // Spark fixes at start (spark.eventLog.*, spark.executor.*, static SQL settings) were given to
+    // the builder above; an existing session keeps its own.
+    runtime.forEach(
+        (key, value) -> {
+          if (!isFixedAtStart(spark, key)) {
+            spark.conf().set(key, value);
+          } else {
+            scala.Option<String> running = spark.conf().getOption(key);
+            if (running.isEmpty() || !running.get().equals(value)) {
+              LOG.warn(
+                  "{}={} applies when Spark starts: this session already runs with {}",
+                  key,
+                  value,
+                  running.isEmpty() ? "its default" : running.get());
+            }
+          }
+        });
     return spark;
+  }
+
+  /**
+   * Whether Spark refuses to change {@code key} in a running session: a static SQL setting or a
+   * setting of Spark's core (which Spark only reads when the context starts).
+   */
+  static boolean isFixedAtStart(SparkSession spark, String key) {
+    return !spark.conf().isModifiable(key)
+        && (SQLConf.isStaticConfigKey(key) || ConfigEntry.findEntry(key) != null);
   }
 
   /** SQL settings every cslake job relies on, then the user's own. */
@@ -54,6 +85,12 @@ public final class SparkSessions {
     // readers of what cslake writes, the generator's data included, can skip files by time.
     settings.put("spark.sql.parquet.outputTimestampType", "TIMESTAMP_MICROS");
     settings.put("spark.databricks.delta.schema.autoMerge.enabled", "false");
+    // Delta rebuilds a table's state from its log in this many tasks (default 50) on every first
+    // read of a version: on a small machine or a small log most of them are empty, and their
+    // scheduling was seconds per table read. No more than the shuffle's partitions.
+    settings.put(
+        "spark.databricks.delta.snapshotPartitions",
+        String.valueOf(Math.min(50, config.spark().shufflePartitions())));
     settings.putAll(config.spark().conf());
     return settings;
   }

@@ -24,6 +24,7 @@ import io.cslake.transform.features.ChurnLabels;
 import io.delta.tables.DeltaTable;
 import java.io.IOException;
 import java.io.OutputStream;
+import java.lang.reflect.RecordComponent;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
@@ -349,13 +350,7 @@ public final class TrainJob {
     String text =
         String.join(
             "|",
-            "reg_param=" + m.regParam(),
-            "elastic_net=" + m.elasticNet(),
-            "trees=" + m.trees(),
-            "depth=" + m.depth(),
-            "max_bins=" + m.maxBins(),
-            "holdout_fraction=" + m.holdoutFraction(),
-            "seed=" + m.seed(),
+            trainingSettings(m),
             "horizon_days=" + config.features().horizonDays(),
             "churn_grace_days=" + config.features().churnGraceDays(),
             labelled.schema().json(),
@@ -369,6 +364,28 @@ public final class TrainJob {
     } catch (NoSuchAlgorithmException e) {
       throw new IllegalStateException(e);
     }
+  }
+
+  /** Model settings that only label scores (the risk bands): not part of what a model is. */
+  private static final Set<String> LABELLING_SETTINGS = Set.of("riskHigh", "riskMedium");
+
+  /**
+   * Every {@code cslake.model} setting but the risk bands, as {@code name=value|...}: read from the
+   * record's components, so a setting added to it is part of the fingerprint without a change here.
+   */
+  static String trainingSettings(CslakeConfig.ModelSettings m) {
+    List<String> out = new ArrayList<>();
+    for (RecordComponent c : CslakeConfig.ModelSettings.class.getRecordComponents()) {
+      if (LABELLING_SETTINGS.contains(c.getName())) {
+        continue;
+      }
+      try {
+        out.add(c.getName() + "=" + c.getAccessor().invoke(m));
+      } catch (ReflectiveOperationException e) {
+        throw new IllegalStateException(e);
+      }
+    }
+    return String.join("|", out);
   }
 
   /** The feature schema of churn_features: strings categorical, numbers and booleans numeric. */

@@ -3,7 +3,12 @@ package io.cslake.transform;
 import static org.apache.spark.sql.functions.coalesce;
 import static org.apache.spark.sql.functions.col;
 import static org.apache.spark.sql.functions.lit;
+import static org.apache.spark.sql.functions.struct;
 
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import org.apache.spark.sql.Column;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 
@@ -36,5 +41,26 @@ public final class Segments {
   /** Every row of {@code tagged} twice: in its segment and in {@value #ALL}. */
   public static Dataset<Row> withAll(Dataset<Row> tagged) {
     return tagged.unionByName(tagged.withColumn(SEGMENT, lit(ALL)));
+  }
+
+  /**
+   * {@code tagged} (rows with a segment) aggregated per {@code keys} and segment, and per {@code
+   * keys} over every segment with the segment {@value #ALL}: one pass (a rollup), where {@link
+   * #withAll} reads its input twice. The aggregates see each row once per group, so distinct counts
+   * belong before (one row per account and key, then {@code count}).
+   *
+   * @return the keys, {@value #SEGMENT}, then the aggregates
+   */
+  public static Dataset<Row> aggregateWithAll(
+      Dataset<Row> tagged, List<String> keys, Column first, Column... rest) {
+    String key = "_segments_key";
+    Column keyStruct = struct(keys.stream().map(k -> col(k)).toArray(Column[]::new)).as(key);
+    Dataset<Row> rolled =
+        tagged.rollup(keyStruct, col(SEGMENT)).agg(first, rest).filter(col(key).isNotNull());
+    List<Column> out = new ArrayList<>();
+    keys.forEach(k -> out.add(col(key).getField(k).as(k)));
+    out.add(coalesce(col(SEGMENT), lit(ALL)).as(SEGMENT));
+    Arrays.stream(rolled.columns()).skip(2).forEach(c -> out.add(col(c)));
+    return rolled.select(out.toArray(Column[]::new));
   }
 }

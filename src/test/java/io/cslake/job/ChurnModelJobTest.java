@@ -409,6 +409,18 @@ class ChurnModelJobTest extends SparkTestBase {
             "cslake.features.history-months=20",
             "cslake.model.trees=41");
     assertThat(TrainJob.alreadyTrained(JobContext.create(spark, deeper, "train"))).isEmpty();
+    // The risk bands only label scores: other bands are not new input.
+    CslakeConfig rebanded =
+        TestConfigs.of(
+            Path.of(lakehouse.root()),
+            "cslake.as-of=" + AS_OF,
+            "cslake.sources.accounts.attributes=[contract_type, payment_method, employee_band]",
+            "cslake.features.history-months=20",
+            "cslake.model.trees=40",
+            "cslake.model.risk-bands.high=0.8",
+            "cslake.model.risk-bands.medium=0.2");
+    assertThat(TrainJob.alreadyTrained(JobContext.create(spark, rebanded, "train")))
+        .contains(trained.version());
   }
 
   @Test

@@ -4,7 +4,6 @@ import static io.cslake.transform.Columns.ratio;
 import static org.apache.spark.sql.functions.coalesce;
 import static org.apache.spark.sql.functions.col;
 import static org.apache.spark.sql.functions.count;
-import static org.apache.spark.sql.functions.countDistinct;
 import static org.apache.spark.sql.functions.dayofmonth;
 import static org.apache.spark.sql.functions.explode;
 import static org.apache.spark.sql.functions.last_day;
@@ -72,18 +71,33 @@ public final class EngagementMonthly {
             .filter(col(UserActivityDaily.EVENT_DATE).leq(lit(Date.valueOf(asOf))))
             .withColumn(MONTH, trunc(col(UserActivityDaily.EVENT_DATE), "month"));
     Column active = UserActivityDaily.isActive();
-    Dataset<Row> sums =
-        Segments.withAll(Segments.tag(rows, segments))
-            .groupBy(MONTH, SEGMENT)
+    // Users, then accounts, per month: from there on plain counts and sums (no distinct counts,
+    // which make Spark expand every row once per distinct column), and the segment join and the
+    // company-wide rows on account-months instead of user-days.
+    Dataset<Row> accountMonths =
+        rows.groupBy(ACCOUNT_ID, UserActivityDaily.USER_ID, MONTH)
             .agg(
-                countDistinct(
-                        when(active, col(ACCOUNT_ID)), when(active, col(UserActivityDaily.USER_ID)))
-                    .as(MAU),
                 count(when(active, lit(1))).as(ACTIVE_USER_DAYS),
-                countDistinct(when(active, col(ACCOUNT_ID))).as(USAGE_ACTIVE_ACCOUNTS),
                 sum(UserActivityDaily.EVENTS).as(EVENTS),
                 sum(UserActivityDaily.LOGINS).as(LOGINS),
-                sum(UserActivityDaily.MINUTES).as(MINUTES));
+                sum(UserActivityDaily.MINUTES).as(MINUTES))
+            .groupBy(ACCOUNT_ID, MONTH)
+            .agg(
+                count(when(col(ACTIVE_USER_DAYS).gt(0), lit(1))).as(MAU),
+                sum(ACTIVE_USER_DAYS).as(ACTIVE_USER_DAYS),
+                sum(EVENTS).as(EVENTS),
+                sum(LOGINS).as(LOGINS),
+                sum(MINUTES).as(MINUTES));
+    Dataset<Row> sums =
+        Segments.aggregateWithAll(
+            Segments.tag(accountMonths, segments),
+            List.of(MONTH),
+            sum(MAU).as(MAU),
+            sum(ACTIVE_USER_DAYS).as(ACTIVE_USER_DAYS),
+            count(when(col(ACTIVE_USER_DAYS).gt(0), lit(1))).as(USAGE_ACTIVE_ACCOUNTS),
+            sum(EVENTS).as(EVENTS),
+            sum(LOGINS).as(LOGINS),
+            sum(MINUTES).as(MINUTES));
 
     Dataset<Row> grid =
         rows.agg(min(MONTH).as("_first"))

@@ -2,20 +2,24 @@ package io.cslake.transform.engagement;
 
 import static io.cslake.transform.Columns.ratio;
 import static org.apache.spark.sql.functions.array;
+import static org.apache.spark.sql.functions.array_distinct;
 import static org.apache.spark.sql.functions.broadcast;
 import static org.apache.spark.sql.functions.coalesce;
 import static org.apache.spark.sql.functions.col;
+import static org.apache.spark.sql.functions.collect_list;
 import static org.apache.spark.sql.functions.count;
-import static org.apache.spark.sql.functions.countDistinct;
 import static org.apache.spark.sql.functions.explode;
+import static org.apache.spark.sql.functions.flatten;
 import static org.apache.spark.sql.functions.lit;
 import static org.apache.spark.sql.functions.min;
+import static org.apache.spark.sql.functions.sum;
 import static org.apache.spark.sql.functions.trunc;
 
 import io.cslake.transform.Columns;
 import io.cslake.transform.Segments;
 import java.sql.Date;
 import java.time.LocalDate;
+import java.util.List;
 import org.apache.spark.sql.Column;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
@@ -69,24 +73,35 @@ public final class FeatureAdoptionMonthly {
                 col(USER_ID),
                 trunc(col(UserActivityDaily.EVENT_DATE), "month").as(MONTH),
                 col(UserActivityDaily.FEATURES));
-    Dataset<Row> totals =
-        Segments.withAll(Segments.tag(active, segments))
-            .groupBy(MONTH, SEGMENT)
-            .agg(
-                countDistinct(col(ACCOUNT_ID)).as(ACTIVE_ACCOUNTS),
-                countDistinct(col(ACCOUNT_ID), col(USER_ID)).as(ACTIVE_USERS));
-    Dataset<Row> uses =
+    // One row per user and month with the features used in it; per account and month its users,
+    // and per account, month and feature the users of it. From there on plain counts and sums (no
+    // distinct counts), and the segment join and the company-wide rows on those small tables.
+    Dataset<Row> userMonths =
         active
+            .groupBy(ACCOUNT_ID, USER_ID, MONTH)
+            .agg(
+                array_distinct(flatten(collect_list(col(UserActivityDaily.FEATURES))))
+                    .as(UserActivityDaily.FEATURES));
+    Dataset<Row> accountMonths =
+        userMonths.groupBy(ACCOUNT_ID, MONTH).agg(count(lit(1)).as(ACTIVE_USERS));
+    Dataset<Row> totals =
+        Segments.aggregateWithAll(
+            Segments.tag(accountMonths, segments),
+            List.of(MONTH),
+            count(lit(1)).as(ACTIVE_ACCOUNTS),
+            sum(ACTIVE_USERS).as(ACTIVE_USERS));
+    Dataset<Row> accountFeatures =
+        userMonths
             .select(
-                col(ACCOUNT_ID),
-                col(USER_ID),
-                col(MONTH),
-                explode(col(UserActivityDaily.FEATURES)).as(FEATURE))
-            .distinct();
+                col(ACCOUNT_ID), col(MONTH), explode(col(UserActivityDaily.FEATURES)).as(FEATURE))
+            .groupBy(ACCOUNT_ID, MONTH, FEATURE)
+            .agg(count(lit(1)).as(USERS_USING));
     Dataset<Row> usage =
-        Segments.withAll(Segments.tag(uses, segments))
-            .groupBy(MONTH, SEGMENT, FEATURE)
-            .agg(countDistinct(col(ACCOUNT_ID)).as(ACCOUNTS_USING), count(lit(1)).as(USERS_USING));
+        Segments.aggregateWithAll(
+            Segments.tag(accountFeatures, segments),
+            List.of(MONTH, FEATURE),
+            count(lit(1)).as(ACCOUNTS_USING),
+            sum(USERS_USING).as(USERS_USING));
 
     Dataset<Row> grid;
     if (rules.hasCatalogue()) {

@@ -48,7 +48,8 @@ class PlaybooksTest extends SparkTestBase {
           .add("champion_left_90d", DataTypes.IntegerType)
           .add("last_nps", DataTypes.IntegerType)
           .add("events_ratio_30_60", DataTypes.DoubleType)
-          .add("months_to_renewal", DataTypes.DoubleType);
+          .add("months_to_renewal", DataTypes.DoubleType)
+          .add("billing_period_months", DataTypes.IntegerType);
 
   private static final Date DAY_1 = Date.valueOf("2026-01-31");
   private static final Date DAY_2 = Date.valueOf("2026-02-28");
@@ -82,7 +83,8 @@ class PlaybooksTest extends SparkTestBase {
       0,
       8,
       0.9,
-      5.0
+      5.0,
+      12
     };
   }
 
@@ -102,6 +104,12 @@ class PlaybooksTest extends SparkTestBase {
     rows.add(with(control("nps_detractor", day), "last_nps", 6));
     rows.add(with(control("usage_down_40", day), "events_ratio_30_60", 0.6));
     rows.add(with(control("renewal_at_risk", day), "months_to_renewal", 1.5));
+    // A monthly contract renews every month: no renewal conversation to start.
+    rows.add(
+        with(
+            with(control("monthly_renewal", day), "months_to_renewal", 0.5),
+            "billing_period_months",
+            1));
     Object[] nulls = new Object[ACCOUNT_360.size()];
     nulls[0] = "nulls";
     nulls[1] = day;
@@ -198,7 +206,10 @@ class PlaybooksTest extends SparkTestBase {
 
     Row renewal = alertOf(alerts, "renewal_at_risk");
     assertThat(renewal.getJavaMap(renewal.fieldIndex(PlaybookAlerts.TRIGGER_VALUES)))
-        .containsOnly(entry("months_to_renewal", "1.5"), entry("health_band", "yellow"));
+        .containsOnly(
+            entry("months_to_renewal", "1.5"),
+            entry("billing_period_months", "12"),
+            entry("health_band", "yellow"));
     Row champion = alertOf(alerts, "champion_left");
     assertThat(champion.getJavaMap(champion.fieldIndex(PlaybookAlerts.TRIGGER_VALUES)))
         .containsOnly(entry("champion_left_90d", "1"));
