@@ -63,13 +63,18 @@ class DistributedRunIT extends SparkTestBase {
   private static final double OTHER_LAYOUT = 1e-6;
 
   /**
-   * The Gamma-Gamma spend model of this small company (29 repeat buyers) is fitted on its ridge (p
-   * near its bound of 1e6, pγ fixed): fits from sums taken in another order stop at other points of
-   * the ridge, equal to about 1e-6, and the expected spend pγ / (q − 1) and the predicted CLV made
-   * from it then differ by up to about 3e-4.
+   * The Gamma-Gamma spend model of this small company (29 repeat buyers) is not identified: its
+   * maximum lies on a ridge (p at about 1e6, near its bound, and pγ fixed), so fits from sums taken
+   * in another order stop at other points of the ridge with the same log-likelihood (measured: p
+   * 974,258 and 997,432, γ 1.436e-4 and 1.403e-4, log-likelihoods equal to 1e-10). Its parameters
+   * are compared to 5 %, its log-likelihood to the general tolerance; the expected spend pγ / (q −
+   * 1) and the predicted CLV made from it move by up to about 3e-4 along the ridge.
    */
   private static final Map<String, Double> SPEND_FIT =
-      Map.of("expected_spend", 1e-3, "predicted_clv", 1e-3);
+      Map.of(
+          "gold/clv_model_params.value", 5e-2,
+          "expected_spend", 1e-3,
+          "predicted_clv", 1e-3);
 
   /** Between two lakehouses, the columns naming the invocation are left out too. */
   private static final Set<String> ACROSS_RUNS =
@@ -187,8 +192,8 @@ class DistributedRunIT extends SparkTestBase {
     // The only columns left out here are those holding the wall-clock time of the invocation.
     Map<String, List<String>> before =
         LakehouseContent.of(spark, referenceLake, LakehouseContent.WHEN_COLUMNS);
-    for (String command :
-        List.of("ingest", "metrics", "features", "train", "score", "clv", "run")) {
+    // run is these commands in this order; run itself again is the last step of the crash test.
+    for (String command : List.of("ingest", "metrics", "features", "train", "score", "clv")) {
       MainTest.Result again = inThisJvm(referenceLake, command);
       if (command.equals("train")) {
         assertThat(again.out()).as("train on the same features").contains("already trained: ");

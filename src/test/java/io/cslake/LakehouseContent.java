@@ -11,6 +11,7 @@ import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
@@ -120,7 +121,8 @@ public final class LakehouseContent {
 
   /**
    * As {@link #differences(Map, Map, double)}, with the relative tolerance of the columns named in
-   * {@code looser} (a JSON key of any table) taken from there.
+   * {@code looser} taken from there: {@code column} for that JSON key in every table, {@code
+   * table.column} (e.g. {@code gold/clv.expected_spend}) in that table only.
    */
   public static List<String> differences(
       Map<String, List<String>> expected,
@@ -158,7 +160,7 @@ public final class LakehouseContent {
         continue;
       }
       for (int i = 0; i < gone.size(); i++) {
-        if (!sameWithin(gone.get(i), come.get(i), tolerance, looser)) {
+        if (!sameWithin(gone.get(i), come.get(i), tolerance, forTable(looser, e.getKey()))) {
           out.add(e.getKey() + ": row\n  " + gone.get(i) + "\nis now\n  " + come.get(i));
           if (out.size() > 20) {
             return out;
@@ -166,6 +168,20 @@ public final class LakehouseContent {
         }
       }
     }
+    return out;
+  }
+
+  /** The tolerances of {@code looser} that apply in {@code table}, by JSON key. */
+  private static Map<String, Double> forTable(Map<String, Double> looser, String table) {
+    Map<String, Double> out = new HashMap<>();
+    looser.forEach(
+        (key, value) -> {
+          if (key.startsWith(table + ".")) {
+            out.put(key.substring(table.length() + 1), value);
+          } else if (!key.contains("/")) {
+            out.putIfAbsent(key, value);
+          }
+        });
     return out;
   }
 

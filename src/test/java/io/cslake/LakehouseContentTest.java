@@ -53,4 +53,14 @@ class LakehouseContentTest {
                 1e-9))
         .containsExactly("gold/a: row\n  {\"v\":2}\nis now\n  {\"v\":3}");
   }
+
+  @Test
+  void aLooserToleranceMayNameItsTable() {
+    Map<String, List<String>> want =
+        Map.of("gold/a", List.of("{\"value\":100.0}"), "gold/b", List.of("{\"value\":100.0}"));
+    Map<String, List<String>> got =
+        Map.of("gold/a", List.of("{\"value\":102.0}"), "gold/b", List.of("{\"value\":102.0}"));
+    assertThat(LakehouseContent.differences(want, got, 1e-6, Map.of("gold/a.value", 5e-2)))
+        .containsExactly("gold/b: row\n  {\"value\":100.0}\nis now\n  {\"value\":102.0}");
+  }
 }
