@@ -41,6 +41,7 @@ import java.nio.file.Path;
 import java.sql.Date;
 import java.sql.Timestamp;
 import java.time.LocalDate;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -91,13 +92,7 @@ class ChurnModelJobTest extends SparkTestBase {
     GeneratedSilver world = GeneratedSilver.generate(spark, params);
     world.writeSilver(lakehouse);
     truth = world.truth;
-    config =
-        TestConfigs.of(
-            root,
-            "cslake.as-of=" + AS_OF,
-            "cslake.sources.accounts.attributes=[contract_type, payment_method, employee_band]",
-            "cslake.features.history-months=20",
-            "cslake.model.trees=40");
+    config = configWith(root, "cslake.model.trees=40");
     features = FeaturesJob.run(JobContext.create(spark, config, "features"));
     trained = TrainJob.run(JobContext.create(spark, config, "train"));
     scored = ScoreJob.run(JobContext.create(spark, config, "score"));
@@ -123,6 +118,18 @@ class ChurnModelJobTest extends SparkTestBase {
         .format("delta")
         .load(lakehouse.gold(ChurnFeatures.TABLE))
         .filter(col(ChurnFeatures.AS_OF_DATE).equalTo(lit(Date.valueOf(day))));
+  }
+
+  /** The class's configuration (as of AS_OF, 20 months of history) with {@code settings}. */
+  private static CslakeConfig configWith(Path root, String... settings) {
+    List<String> all =
+        new ArrayList<>(
+            List.of(
+                "cslake.as-of=" + AS_OF,
+                "cslake.sources.accounts.attributes=[contract_type, payment_method, employee_band]",
+                "cslake.features.history-months=20"));
+    all.addAll(List.of(settings));
+    return TestConfigs.of(root, all.toArray(String[]::new));
   }
 
   @Test
@@ -401,21 +408,12 @@ class ChurnModelJobTest extends SparkTestBase {
     assertThat(TrainJob.alreadyTrained(JobContext.create(spark, config, "train")))
         .contains(trained.version());
     // Another model setting is new input.
-    CslakeConfig deeper =
-        TestConfigs.of(
-            Path.of(lakehouse.root()),
-            "cslake.as-of=" + AS_OF,
-            "cslake.sources.accounts.attributes=[contract_type, payment_method, employee_band]",
-            "cslake.features.history-months=20",
-            "cslake.model.trees=41");
+    CslakeConfig deeper = configWith(Path.of(lakehouse.root()), "cslake.model.trees=41");
     assertThat(TrainJob.alreadyTrained(JobContext.create(spark, deeper, "train"))).isEmpty();
     // The risk bands only label scores: other bands are not new input.
     CslakeConfig rebanded =
-        TestConfigs.of(
+        configWith(
             Path.of(lakehouse.root()),
-            "cslake.as-of=" + AS_OF,
-            "cslake.sources.accounts.attributes=[contract_type, payment_method, employee_band]",
-            "cslake.features.history-months=20",
             "cslake.model.trees=40",
             "cslake.model.risk-bands.high=0.8",
             "cslake.model.risk-bands.medium=0.2");

@@ -26,7 +26,9 @@ class SparkSessionsTest extends SparkTestBase {
       assertThat(session.conf().get("spark.sql.shuffle.partitions")).isEqualTo("3");
     } finally {
       session.conf().unset("spark.sql.files.maxPartitionBytes");
+      // create() sets the cslake defaults on the shared session: back to the suite's settings.
       session.conf().set("spark.sql.shuffle.partitions", "2");
+      session.conf().set("spark.databricks.delta.snapshotPartitions", "2");
     }
   }
 
