@@ -1,5 +1,7 @@
 package io.cslake;
 
+import static org.apache.spark.sql.functions.col;
+import static org.apache.spark.sql.functions.lit;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.offset;
 
@@ -7,14 +9,20 @@ import io.cslake.cli.MainTest;
 import io.cslake.contract.Source;
 import io.cslake.generate.GeneratorParams;
 import io.cslake.job.GenerateJob;
+import io.cslake.table.Lakehouse;
+import io.cslake.table.RunsTable;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.math.BigDecimal;
+import java.math.RoundingMode;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.LocalDate;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
@@ -30,8 +38,9 @@ import org.junit.jupiter.api.TestMethodOrder;
 
 /**
  * What a data team needs from a pipeline run on a cluster, killed or re-run: one small generated
- * company, one reference lakehouse written by {@code cslake run} on {@code local[2]}, and against
- * it
+ * company, one reference lakehouse written on {@code local[2]} by {@code cslake demo} (the stages
+ * of {@code run}, then the summary, checked too: every generated row ingested, nothing
+ * quarantined), and against it
  *
  * <ol>
  *   <li><b>idempotency</b>: every command run a second time on the reference lakehouse leaves every
@@ -92,17 +101,18 @@ class DistributedRunIT extends SparkTestBase {
     thin = ThinJar.locate();
     dir = newDir("distributed");
     Path data = dir.resolve("data");
-    GenerateJob.run(
-        spark,
-        new GeneratorParams(
-            150,
-            18,
-            LocalDate.of(2024, 11, 1),
-            7,
-            0.01,
-            GeneratorParams.Format.PARQUET,
-            data.toString(),
-            Set.of()));
+    Map<String, Long> generated =
+        GenerateJob.run(
+            spark,
+            new GeneratorParams(
+                150,
+                18,
+                LocalDate.of(2024, 11, 1),
+                7,
+                0.01,
+                GeneratorParams.Format.PARQUET,
+                data.toString(),
+                Set.of()));
     StringBuilder sources = new StringBuilder();
     for (Source source : Source.values()) {
       Path path = data.resolve(source.id());
@@ -128,7 +138,9 @@ class DistributedRunIT extends SparkTestBase {
         """
             .formatted(AS_OF, sources));
     referenceLake = dir.resolve("reference");
-    MainTest.Result run = inThisJvm(referenceLake, "run");
+    // The reference is written by `demo` on the generated dataset: the same stages as `run`
+    // (RunCommand.runAll) and then the demo's summary, which is checked here too.
+    MainTest.Result run = inThisJvm(referenceLake, "demo");
     assertThat(run.out())
         .as("the reference run trains and scores")
         .contains("train: no model registered yet, training one")
@@ -149,6 +161,89 @@ class DistributedRunIT extends SparkTestBase {
             "gold/clv");
     assertThat(reference.get("gold/model_runs")).hasSize(1);
     assertThat(reference.get("gold/churn_risk_scores")).isNotEmpty();
+    demoSummary(run.out(), data, generated);
+  }
+
+  /**
+   * {@code cslake demo} on an existing generated dataset ingests every source untouched (nothing
+   * quarantined, nothing lost) and prints what it wrote.
+   */
+  private static void demoSummary(String out, Path data, Map<String, Long> generated) {
+    Lakehouse lakehouse = new Lakehouse(referenceLake.toString());
+    assertThat(out)
+        .as("the existing dataset is used, not regenerated")
+        .contains("used the sample " + data)
+        .doesNotContain("Generating")
+        .contains("Tables written under " + lakehouse.root());
+    long read = 0;
+    for (Source source : Source.values()) {
+      long rows = generated.get(source.id());
+      assertThat(rows).as(source.id() + " is not empty").isPositive();
+      assertThat(out)
+          .containsPattern(
+              "silver/" + source.id() + " +" + String.format(Locale.ROOT, "%,d", rows) + " rows");
+      read += rows;
+    }
+    for (String table :
+        List.of(
+            "silver/user_activity_daily",
+            "silver/account_usage_daily",
+            "gold/mrr_movements",
+            "gold/kpi_monthly",
+            "gold/cohort_retention",
+            "gold/clv",
+            "gold/clv_cohorts",
+            "gold/churn_features",
+            "gold/clv_model_params",
+            "gold/account_360")) {
+      assertThat(out).containsPattern(table + " +[0-9,]+ rows");
+    }
+    assertThat(out)
+        .containsPattern("(?m)^clv [0-9A-Za-z-]+ as of ")
+        .containsPattern("(?m)^score [0-9A-Za-z-]+ as of [0-9-]+ with churn-")
+        .contains("the 10 riskiest accounts")
+        .contains(String.format(Locale.ROOT, "input rows: %,d read, 0 quarantined", read))
+        .contains(String.format(Locale.ROOT, "accounts: %,d (", generated.get("accounts")));
+    // Every generated row passed ingest untouched: nothing quarantined, nothing lost.
+    Map<String, Row> runs = new HashMap<>();
+    for (Row r :
+        spark
+            .read()
+            .format("delta")
+            .load(lakehouse.runs())
+            .filter(col(RunsTable.COMMAND).equalTo(lit("ingest")))
+            .filter(col(RunsTable.SOURCE).isNotNull())
+            .collectAsList()) {
+      runs.put(r.getAs(RunsTable.SOURCE), r);
+    }
+    assertThat(runs).hasSize(Source.values().length);
+    for (Source source : Source.values()) {
+      Row r = runs.get(source.id());
+      long rows = generated.get(source.id());
+      assertThat((long) r.getAs(RunsTable.ROWS_READ)).as(source.id() + " read").isEqualTo(rows);
+      assertThat((long) r.getAs(RunsTable.ROWS_ACCEPTED))
+          .as(source.id() + " accepted")
+          .isEqualTo(rows);
+      assertThat((long) r.getAs(RunsTable.ROWS_QUARANTINED)).as(source.id()).isZero();
+      assertThat((long) r.getAs(RunsTable.ROWS_DUPLICATE)).as(source.id()).isZero();
+    }
+    // The headline month is the last month of kpi_monthly, with that month's company MRR.
+    Row last =
+        spark
+            .read()
+            .format("delta")
+            .load(lakehouse.gold("kpi_monthly"))
+            .filter(col("segment").equalTo(lit("ALL")))
+            .orderBy(col("month").desc())
+            .first();
+    BigDecimal mrr = last.getAs("mrr");
+    assertThat(mrr.signum()).isPositive();
+    assertThat(out)
+        .contains(
+            last.getAs("month").toString().substring(0, 7)
+                + ": MRR "
+                + mrr.setScale(0, RoundingMode.HALF_UP).toPlainString()
+                + " USD");
   }
 
   @AfterAll
