@@ -4,19 +4,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import java.io.File;
 import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
-import java.util.Arrays;
-import java.util.Enumeration;
 import java.util.List;
 import java.util.Set;
-import java.util.concurrent.TimeUnit;
-import java.util.jar.JarEntry;
-import java.util.jar.JarFile;
-import java.util.stream.Collectors;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
@@ -29,25 +20,13 @@ import org.junit.jupiter.api.Test;
 class SparkSubmitIT {
   private static final long TIMEOUT_MINUTES = 5;
 
-  private static Path jar;
-  private static List<String> opens;
-  private static String clusterClasspath;
+  private static ThinJar thin;
 
   @BeforeAll
   static void locateTheJarAndTheClasspath() throws IOException {
-    jar = Path.of(required("cslake.jar"));
-    assertThat(jar).as("the thin jar (run mvn package first)").isRegularFile();
-    opens = Arrays.asList(required("cslake.spark.opens").trim().split("\\s+"));
-    List<String> runtime =
-        Arrays.asList(
-            Files.readString(Path.of(required("cslake.runtime.classpath")))
-                .trim()
-                .split(File.pathSeparator));
-    Set<String> shaded = classesOf(jar);
-    clusterClasspath =
-        runtime.stream()
-            .filter(entry -> !isShadedInto(entry, shaded))
-            .collect(Collectors.joining(File.pathSeparator));
+    thin = ThinJar.locate();
+    Set<String> shaded = thin.classes();
+    String clusterClasspath = String.join(File.pathSeparator, thin.clusterClasspath);
     // The thin jar must bring its own libraries and no Spark.
     assertThat(shaded).contains("picocli/CommandLine.class", "com/typesafe/config/Config.class");
     assertThat(shaded).doesNotContain("org/apache/spark/SparkContext.class");
@@ -57,96 +36,15 @@ class SparkSubmitIT {
         .doesNotContain(File.separator + "config-1.");
   }
 
-  private static String required(String property) {
-    String value = System.getProperty(property);
-    assertThat(value).as("system property " + property + " (set by failsafe)").isNotBlank();
-    return value;
-  }
-
-  private static Set<String> classesOf(Path jarFile) throws IOException {
-    try (JarFile file = new JarFile(jarFile.toFile())) {
-      return file.stream()
-          .map(JarEntry::getName)
-          .filter(name -> name.endsWith(".class"))
-          .collect(Collectors.toSet());
-    }
-  }
-
-  /** Whether a classpath jar's classes are already inside the thin jar (so a cluster lacks it). */
-  private static boolean isShadedInto(String entry, Set<String> shaded) {
-    File file = new File(entry);
-    if (!file.isFile()) {
-      return false;
-    }
-    try (JarFile other = new JarFile(file)) {
-      Enumeration<JarEntry> entries = other.entries();
-      while (entries.hasMoreElements()) {
-        String name = entries.nextElement().getName();
-        if (name.endsWith(".class")
-            && !name.startsWith("META-INF/")
-            && !name.endsWith("module-info.class")) {
-          return shaded.contains(name);
-        }
-      }
-      return false;
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
-    }
-  }
-
-  /** What the child printed (stdout and stderr together) and returned. */
-  record Submitted(int exitCode, String output) {}
-
-  /** Runs {@code spark-submit --class io.cslake.cli.Main <thin jar> args} in a child JVM. */
-  private static Submitted submit(Path workDir, String... args) throws Exception {
-    List<String> command = new ArrayList<>();
-    command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
-    command.addAll(opens);
-    command.add("-Xmx1g");
-    command.add("-cp");
-    command.add(clusterClasspath);
-    command.add("org.apache.spark.deploy.SparkSubmit");
-    command.addAll(
-        List.of(
-            "--master",
-            "local[2]",
-            "--conf",
-            "spark.driver.host=127.0.0.1",
-            "--conf",
-            "spark.ui.enabled=false",
-            "--conf",
-            "spark.sql.shuffle.partitions=2",
-            "--class",
-            "io.cslake.cli.Main",
-            jar.toString()));
-    command.addAll(Arrays.asList(args));
-    Path log = workDir.resolve("spark-submit.log");
-    ProcessBuilder builder =
-        new ProcessBuilder(command)
-            .directory(workDir.toFile())
-            .redirectErrorStream(true)
-            .redirectOutput(log.toFile());
-    builder.environment().put("SPARK_LOCAL_IP", "127.0.0.1");
-    builder.environment().remove("SPARK_HOME");
-    Process process = builder.start();
-    try {
-      boolean finished = process.waitFor(TIMEOUT_MINUTES, TimeUnit.MINUTES);
-      String output = Files.readString(log, StandardCharsets.UTF_8);
-      assertThat(finished)
-          .as("spark-submit finished within " + TIMEOUT_MINUTES + " minutes; output:\n" + output)
-          .isTrue();
-      return new Submitted(process.exitValue(), output);
-    } finally {
-      process.destroyForcibly();
-      process.waitFor(30, TimeUnit.SECONDS);
-    }
+  private static ThinJar.Submitted submit(Path workDir, String... args) throws Exception {
+    return thin.submit(workDir, "local[2]", TIMEOUT_MINUTES, args);
   }
 
   @Test
   void thinJarPrintsItsHelpUnderSparkSubmit() throws Exception {
     Path dir = SparkTestBase.newDir("spark-submit-help");
 
-    Submitted help = submit(dir, "--help");
+    ThinJar.Submitted help = submit(dir, "--help");
 
     assertThat(help.exitCode()).as(help.output()).isZero();
     assertThat(help.output()).contains("Usage: cslake");
@@ -155,7 +53,7 @@ class SparkSubmitIT {
             "generate", "ingest", "metrics", "features", "train", "score", "clv", "run", "demo")) {
       assertThat(help.output()).as(command).containsPattern("(?m)^\\s+" + command + "\\s");
     }
-    Submitted version = submit(dir, "--version");
+    ThinJar.Submitted version = submit(dir, "--version");
     assertThat(version.exitCode()).as(version.output()).isZero();
     assertThat(version.output()).contains("cslake ");
   }
@@ -194,7 +92,7 @@ class SparkSubmitIT {
         """
             .formatted(lakehouse, accounts, subscriptions));
 
-    Submitted ingest = submit(dir, "ingest", "--conf", conf.toString());
+    ThinJar.Submitted ingest = submit(dir, "ingest", "--conf", conf.toString());
 
     assertThat(ingest.exitCode()).as(ingest.output()).isZero();
     assertThat(lakehouse.resolve("silver/accounts/_delta_log")).isDirectory();

@@ -58,6 +58,12 @@ public abstract class SparkTestBase {
               // task, and the default 64 MB page each starved the 4 GB test heap (tasks spun on
               // "Failed to allocate a page" until the executor heartbeat timed out).
               .config("spark.buffer.pageSize", "2m")
+              // Interpreted expressions: on fixtures of a few hundred rows, compiling each query's
+              // generated code costs more CPU than it saves (DemoCommandTest and ChurnModelJobTest
+              // took 228 s instead of 269 s). The test command still runs generated code end to
+              // end: the child JVMs and the cluster of the integration tests, and the demo.
+              .config("spark.sql.codegen.wholeStage", "false")
+              .config("spark.sql.codegen.factoryMode", "NO_CODEGEN")
               .getOrCreate();
       SparkSession session = shared;
       Runtime.getRuntime().addShutdownHook(new Thread(session::stop));

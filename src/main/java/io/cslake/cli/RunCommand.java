@@ -78,7 +78,12 @@ final class RunCommand implements Callable<Integer> {
     Optional<TrainJob.Report> train = Optional.empty();
     String whyTrain = retrain ? "--retrain" : usable(scoreCtx);
     boolean haveModel = whyTrain == null;
-    if (!haveModel) {
+    if (haveModel) {
+      out.println(
+          "train: skipped: the registered model "
+              + ScoreJob.latestModel(scoreCtx).map(ChurnModel::version).orElseThrow()
+              + " fits the features (--retrain trains a new one)");
+    } else {
       out.println("train: " + whyTrain);
       try {
         train = Optional.of(TrainJob.run(JobContext.create(spark, config, "train")));

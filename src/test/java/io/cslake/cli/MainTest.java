@@ -14,16 +14,16 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
 /** The command line, run in this JVM through {@link Main#run}: help, exit codes and messages. */
-class MainTest {
+public class MainTest {
   /** Every command of SPEC §3. */
   static final List<String> COMMANDS =
       List.of("generate", "ingest", "metrics", "features", "train", "score", "clv", "run", "demo");
 
   /** What one in-process run printed and returned. */
-  record Result(int exitCode, String out, String err) {}
+  public record Result(int exitCode, String out, String err) {}
 
   /** Runs {@code cslake args} with System.out and System.err captured. */
-  static synchronized Result run(String... args) {
+  public static synchronized Result run(String... args) {
     PrintStream out = System.out;
     PrintStream err = System.err;
     ByteArrayOutputStream outBytes = new ByteArrayOutputStream();
