@@ -8,6 +8,7 @@ import io.cslake.job.SparkSessions;
 import io.cslake.transform.clv.ClvTables;
 import io.cslake.transform.clv.ShiftedBetaGeometric;
 import java.io.PrintWriter;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.Callable;
@@ -73,13 +74,14 @@ final class ClvCommand implements Callable<Integer> {
       }
       out.printf(
           Locale.ROOT,
-          "  %s %s (%,d customers): %s, log-likelihood %.1f%s%n",
+          "  %s %s (%,d customers): %s, log-likelihood %.1f%s%s%n",
           fit.model(),
           fit.group(),
           fit.customers(),
           format(fit.params()),
           fit.logLikelihood(),
-          extra);
+          extra,
+          boundNote(fit));
     }
     if (report.cohortsFitted() + report.cohortsSkipped() > 0) {
       out.printf(
@@ -115,6 +117,23 @@ final class ClvCommand implements Callable<Integer> {
           "  contractual CLV: not computed (no gold/churn_risk_scores; run 'cslake score').");
     }
     out.flush();
+  }
+
+  /**
+   * For a fit with parameters at the optimiser's bounds: which, and what that means (empty
+   * otherwise).
+   */
+  static String boundNote(ClvTables.ModelFit fit) {
+    List<String> near = fit.nearBound();
+    if (near.isEmpty()) {
+      return "";
+    }
+    return "; "
+        + String.join(", ", near)
+        + (near.size() == 1 ? " is" : " are")
+        + " at the fit's bound (1e-6 .. 1e6): the data identify only the model's limit there,"
+        + " not "
+        + (near.size() == 1 ? "that value" : "those values");
   }
 
   private static String format(Map<String, Double> params) {

@@ -307,6 +307,16 @@ public final class ClvJob {
             spend.params().named(),
             spend.logLikelihood(),
             spend.customers()));
+    for (ClvTables.ModelFit fit : fits.subList(fits.size() - 2, fits.size())) {
+      if (!fit.nearBound().isEmpty()) {
+        LOG.warn(
+            "clv: {} {} fitted at the optimiser's bound for {}: only the model's limit is"
+                + " identified by these data (docs/metrics.md)",
+            fit.model(),
+            fit.group(),
+            fit.nearBound());
+      }
+    }
     LOG.info(
         "clv: BG/NBD {} on {} customers ({} tuples), Gamma-Gamma {} on {} repeat customers ({} s)",
         purchases.params(),

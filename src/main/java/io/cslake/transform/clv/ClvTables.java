@@ -153,7 +153,29 @@ public final class ClvTables {
     public ModelFit {
       params = java.util.Collections.unmodifiableMap(new LinkedHashMap<>(params));
     }
+
+    /**
+     * The parameters fitted within a factor of {@value #NEAR_BOUND} of the optimiser's bounds
+     * [{@value MaximumLikelihood#LOWER}, {@value MaximumLikelihood#UPPER}]: there the likelihood
+     * still rises towards the bound, so the data identify only a combination of the parameters (the
+     * model's limit, e.g. an sBG without heterogeneity, a Gamma-Gamma with p γ fixed), not the
+     * parameter itself.
+     */
+    public List<String> nearBound() {
+      List<String> near = new ArrayList<>();
+      for (Map.Entry<String, Double> e : params.entrySet()) {
+        double v = e.getValue();
+        if (v >= MaximumLikelihood.UPPER / NEAR_BOUND
+            || v <= MaximumLikelihood.LOWER * NEAR_BOUND) {
+          near.add(e.getKey());
+        }
+      }
+      return near;
+    }
   }
+
+  /** How close to a bound of the optimiser a parameter is reported as at the bound (a factor). */
+  public static final double NEAR_BOUND = 10;
 
   /**
    * One sBG fit of {@value #COHORTS}.
