@@ -45,17 +45,20 @@ import org.junit.jupiter.api.TestMethodOrder;
  * <ol>
  *   <li><b>idempotency</b>: every command run a second time on the reference lakehouse leaves every
  *       Delta table as it was (rows and row counts);
- *   <li><b>a real cluster</b>: {@code run} in client mode on a standalone master with two one-core
- *       workers on loopback (from the Maven-resolved Spark jars) writes the reference's tables;
- *       then {@code train --retrain} trains a model on the cluster;
  *   <li><b>crash and re-run</b>: the thin jar's driver killed with SIGKILL during the ingest of a
  *       first {@code run}, during training and during scoring leaves every table readable, and
- *       re-running gives the reference's tables.
+ *       re-running gives the reference's tables;
+ *   <li><b>a real cluster</b>: {@code run} in client mode on a standalone master with two one-core
+ *       workers on loopback (from the Maven-resolved Spark jars) writes the reference's tables;
+ *       then {@code train --retrain} trains a model on the cluster.
  * </ol>
  *
- * The three share one dataset and one reference run to keep the suite's time (docs/operations.md).
- * Tables are compared as {@link LakehouseContent} snapshots: all rows, numbers to a relative
- * tolerance, without the columns that record when or by which invocation a row was written.
+ * The three share one dataset and one reference run to keep the suite's time (docs/operations.md):
+ * the cluster's {@code run}, a driver and executors in processes of their own that mostly wait on
+ * one another, is started as soon as the reference exists and runs while the first two tests do;
+ * the last test waits for it and compares. Tables are compared as {@link LakehouseContent}
+ * snapshots: all rows, numbers to a relative tolerance, without the columns that record when or by
+ * which invocation a row was written.
  */
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class DistributedRunIT extends SparkTestBase {
@@ -95,6 +98,13 @@ class DistributedRunIT extends SparkTestBase {
   private static Path conf;
   private static Path referenceLake;
   private static Map<String, List<String>> reference;
+
+  /** The cluster and its {@code run}, started once the reference exists (see the last test). */
+  private static StandaloneCluster cluster;
+
+  private static Path clusterLake;
+  private static Path clusterLog;
+  private static Process clusterRun;
 
   @BeforeAll
   static void generateAndRunLocally() throws Exception {
@@ -162,6 +172,16 @@ class DistributedRunIT extends SparkTestBase {
     assertThat(reference.get("gold/model_runs")).hasSize(1);
     assertThat(reference.get("gold/churn_risk_scores")).isNotEmpty();
     demoSummary(run.out(), data, generated);
+
+    // The reference's registered model, as a team promoting a model trained elsewhere would do:
+    // train finds the model fits these very features (its fingerprint, computed on the cluster, is
+    // the reference's) and score applies the same model, so every table can be compared. Training
+    // on the cluster is checked by the last test.
+    clusterLake = dir.resolve("cluster");
+    copyTree(referenceLake.resolve("gold/model_runs"), clusterLake.resolve("gold/model_runs"));
+    cluster = StandaloneCluster.start(thin, dir.resolve("cluster-daemons"), 2, "1500m");
+    clusterLog = Files.createTempFile(dir, "cluster-run-", ".log");
+    clusterRun = thin.start(dir, clusterLog, cluster.masterUrl(), args(clusterLake, "run"));
   }
 
   /**
@@ -247,7 +267,14 @@ class DistributedRunIT extends SparkTestBase {
   }
 
   @AfterAll
-  static void noChildLeftBehind() {
+  static void noChildLeftBehind() throws InterruptedException {
+    // Only left running when a test failed before the cluster's test stopped them.
+    if (clusterRun != null) {
+      ThinJar.stop(clusterRun);
+    }
+    if (cluster != null) {
+      cluster.close();
+    }
     assertThat(ProcessHandle.current().descendants().filter(ProcessHandle::isAlive).toList())
         .as("processes the test started and did not stop")
         .isEmpty();
@@ -271,14 +298,13 @@ class DistributedRunIT extends SparkTestBase {
     return result;
   }
 
-  /** {@code cslake command --conf run.conf} on {@code lake} with the thin jar. */
-  private static ThinJar.Submitted submit(String master, Path lake, String command, String... more)
-      throws Exception {
+  /** The arguments of {@code cslake command --conf run.conf} on {@code lake}. */
+  private static String[] args(Path lake, String command, String... more) {
     List<String> args =
         new ArrayList<>(
             List.of(command, "--conf", conf.toString(), "--set", "cslake.lakehouse=" + lake));
     args.addAll(List.of(more));
-    return thin.submit(dir, master, RUN_MINUTES, args.toArray(String[]::new));
+    return args.toArray(String[]::new);
   }
 
   @Order(1)
@@ -287,6 +313,8 @@ class DistributedRunIT extends SparkTestBase {
     // The only columns left out here are those holding the wall-clock time of the invocation.
     Map<String, List<String>> before =
         LakehouseContent.of(spark, referenceLake, LakehouseContent.WHEN_COLUMNS);
+    // Only tables given a new version by the command are read again (Delta versions are immutable).
+    Map<String, Long> versions = LakehouseContent.versions(referenceLake);
     // run is these commands in this order; run itself again is the last step of the crash test.
     for (String command : List.of("ingest", "metrics", "features", "train", "score", "clv")) {
       MainTest.Result again = inThisJvm(referenceLake, command);
@@ -294,7 +322,8 @@ class DistributedRunIT extends SparkTestBase {
         assertThat(again.out()).as("train on the same features").contains("already trained: ");
       }
       Map<String, List<String>> after =
-          LakehouseContent.of(spark, referenceLake, LakehouseContent.WHEN_COLUMNS);
+          LakehouseContent.of(
+              spark, referenceLake, LakehouseContent.WHEN_COLUMNS, before, versions);
       assertThat(LakehouseContent.differences(before, after, SAME_RUN))
           .as("tables changed by running '" + command + "' a second time")
           .isEmpty();
@@ -302,59 +331,6 @@ class DistributedRunIT extends SparkTestBase {
   }
 
   @Order(2)
-  @Test
-  void aRunOnAStandaloneClusterWritesTheSameTablesAsALocalRun() throws Exception {
-    Path lake = dir.resolve("cluster");
-    // The reference's registered model, as a team promoting a model trained elsewhere would do:
-    // train finds the model fits these very features (its fingerprint, computed on the cluster, is
-    // the reference's) and score applies the same model, so every table can be compared. Training
-    // on the cluster is checked below.
-    copyTree(referenceLake.resolve("gold/model_runs"), lake.resolve("gold/model_runs"));
-    try (StandaloneCluster cluster =
-        StandaloneCluster.start(thin, dir.resolve("cluster-daemons"), 2, "1500m")) {
-      ThinJar.Submitted run = submit(cluster.masterUrl(), lake, "run");
-      assertThat(run.exitCode()).as(run.output()).isZero();
-      assertThat(run.output())
-          .contains("train: skipped: the registered model")
-          .contains("accounts scored as of");
-      // The work ran on the workers' executors, not in the driver.
-      for (String worker : List.of("worker-0", "worker-1")) {
-        try (var apps = Files.list(dir.resolve("cluster-daemons").resolve(worker))) {
-          assertThat(apps.toList()).as("an application folder on " + worker).isNotEmpty();
-        }
-      }
-      assertThat(
-              LakehouseContent.differences(
-                  reference,
-                  LakehouseContent.of(spark, lake, ACROSS_RUNS),
-                  OTHER_LAYOUT,
-                  SPEND_FIT))
-          .as("tables of the cluster run that differ from the local run's")
-          .isEmpty();
-
-      ThinJar.Submitted retrain = submit(cluster.masterUrl(), lake, "train", "--retrain");
-      assertThat(retrain.exitCode()).as(retrain.output()).isZero();
-      List<Row> runs =
-          spark
-              .read()
-              .format("delta")
-              .load(lake.resolve("gold/model_runs").toString())
-              .orderBy("trained_at")
-              .select("roc_auc", "validation_rows", "train_rows")
-              .collectAsList();
-      assertThat(runs).as("the reference's model and the one trained on the cluster").hasSize(2);
-      // Same rows; the trees may split differently where two splits gain the same up to rounding.
-      assertThat(runs.get(1).getLong(1)).isEqualTo(runs.get(0).getLong(1));
-      assertThat(runs.get(1).getLong(2)).isEqualTo(runs.get(0).getLong(2));
-      assertThat(runs.get(1).getDouble(0))
-          .as("validation ROC AUC of the model trained on the cluster")
-          .isCloseTo(runs.get(0).getDouble(0), offset(0.05));
-      cluster.close();
-      assertThat(cluster.alive()).as("cluster processes still alive after close").isEmpty();
-    }
-  }
-
-  @Order(3)
   @Test
   void aRunKilledAtAnyPointLeavesReadableTablesAndReRunningMatchesACleanRun() throws Exception {
     Path lake = dir.resolve("crashed");
@@ -379,16 +355,63 @@ class DistributedRunIT extends SparkTestBase {
         .isEmpty();
   }
 
+  @Order(3)
+  @Test
+  void aRunOnAStandaloneClusterWritesTheSameTablesAsALocalRun() throws Exception {
+    boolean finished = clusterRun.waitFor(RUN_MINUTES, TimeUnit.MINUTES);
+    String output = Files.readString(clusterLog, StandardCharsets.UTF_8);
+    assertThat(finished)
+        .as("the cluster's run finished within " + RUN_MINUTES + " minutes; output:\n" + output)
+        .isTrue();
+    assertThat(clusterRun.exitValue()).as(output).isZero();
+    assertThat(output)
+        .contains("train: skipped: the registered model")
+        .contains("accounts scored as of");
+    // The work ran on the workers' executors, not in the driver.
+    for (String worker : List.of("worker-0", "worker-1")) {
+      try (var apps = Files.list(dir.resolve("cluster-daemons").resolve(worker))) {
+        assertThat(apps.toList()).as("an application folder on " + worker).isNotEmpty();
+      }
+    }
+    assertThat(
+            LakehouseContent.differences(
+                reference,
+                LakehouseContent.of(spark, clusterLake, ACROSS_RUNS),
+                OTHER_LAYOUT,
+                SPEND_FIT))
+        .as("tables of the cluster run that differ from the local run's")
+        .isEmpty();
+
+    ThinJar.Submitted retrain =
+        thin.submit(dir, cluster.masterUrl(), RUN_MINUTES, args(clusterLake, "train", "--retrain"));
+    assertThat(retrain.exitCode()).as(retrain.output()).isZero();
+    List<Row> runs =
+        spark
+            .read()
+            .format("delta")
+            .load(clusterLake.resolve("gold/model_runs").toString())
+            .orderBy("trained_at")
+            .select("roc_auc", "validation_rows", "train_rows")
+            .collectAsList();
+    assertThat(runs).as("the reference's model and the one trained on the cluster").hasSize(2);
+    // Same rows; the trees may split differently where two splits gain the same up to rounding.
+    assertThat(runs.get(1).getLong(1)).isEqualTo(runs.get(0).getLong(1));
+    assertThat(runs.get(1).getLong(2)).isEqualTo(runs.get(0).getLong(2));
+    assertThat(runs.get(1).getDouble(0))
+        .as("validation ROC AUC of the model trained on the cluster")
+        .isCloseTo(runs.get(0).getDouble(0), offset(0.05));
+    cluster.close();
+    assertThat(cluster.alive()).as("cluster processes still alive after close").isEmpty();
+  }
+
   /**
-   * Starts {@code cslake args} on {@code lake} in a child JVM (the thin jar, local[2]) and kills it
-   * (SIGKILL: no shutdown hook runs) as soon as its log shows {@code marker}; then checks that
+   * Starts {@code cslake command} on {@code lake} in a child JVM (the thin jar, local[2]) and kills
+   * it (SIGKILL: no shutdown hook runs) as soon as its log shows {@code marker}; then checks that
    * every table it left is a readable Delta table.
    */
-  private static void killAt(Path lake, String marker, String... args) throws Exception {
+  private static void killAt(Path lake, String marker, String command) throws Exception {
     Path log = Files.createTempFile(dir, "killed-", ".log");
-    List<String> all = new ArrayList<>(List.of(args));
-    all.addAll(List.of("--conf", conf.toString(), "--set", "cslake.lakehouse=" + lake));
-    Process process = thin.start(dir, log, "local[2]", all.toArray(String[]::new));
+    Process process = thin.start(dir, log, "local[2]", args(lake, command));
     boolean seen = false;
     long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(RUN_MINUTES);
     while (System.nanoTime() < deadline && process.isAlive()) {

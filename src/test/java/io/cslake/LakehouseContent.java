@@ -68,10 +68,30 @@ public final class LakehouseContent {
    * strings), without the {@code excluded} columns.
    */
   public static Map<String, List<String>> of(SparkSession spark, Path lake, Set<String> excluded) {
+    return of(spark, lake, excluded, Map.of(), Map.of());
+  }
+
+  /**
+   * As {@link #of(SparkSession, Path, Set)}, reading again only the tables written since {@code
+   * earlier} was taken at {@code versions}: a Delta table at the same version is the same immutable
+   * snapshot, so its rows are taken from {@code earlier} (which must have been made with the same
+   * {@code excluded} columns).
+   */
+  public static Map<String, List<String>> of(
+      SparkSession spark,
+      Path lake,
+      Set<String> excluded,
+      Map<String, List<String>> earlier,
+      Map<String, Long> versions) {
     Map<String, List<String>> tables = new TreeMap<>();
+    Map<String, Long> now = versions(lake);
     for (Path table : tables(lake)) {
       String name = lake.relativize(table).toString();
       if (name.equals(RUN_LOG)) {
+        continue;
+      }
+      if (earlier.containsKey(name) && now.get(name).equals(versions.get(name))) {
+        tables.put(name, earlier.get(name));
         continue;
       }
       Dataset<Row> rows = spark.read().format("delta").load(table.toString());
@@ -95,6 +115,25 @@ public final class LakehouseContent {
       tables.put(name, json);
     }
     return tables;
+  }
+
+  /** The latest version (commit number in {@code _delta_log}) of every Delta table under lake. */
+  public static Map<String, Long> versions(Path lake) {
+    Map<String, Long> out = new TreeMap<>();
+    for (Path table : tables(lake)) {
+      try (Stream<Path> log = Files.list(table.resolve("_delta_log"))) {
+        long latest =
+            log.map(p -> p.getFileName().toString())
+                .filter(f -> f.matches("[0-9]{20}\\.json"))
+                .mapToLong(f -> Long.parseLong(f.substring(0, 20)))
+                .max()
+                .orElse(-1);
+        out.put(lake.relativize(table).toString(), latest);
+      } catch (IOException e) {
+        throw new UncheckedIOException(e);
+      }
+    }
+    return out;
   }
 
   /** The folders holding a Delta table ({@code _delta_log}) under {@code lake}. */
