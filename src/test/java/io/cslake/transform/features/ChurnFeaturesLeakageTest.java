@@ -161,7 +161,10 @@ class ChurnFeaturesLeakageTest extends SparkTestBase {
                         col("e." + ChurnFeatures.AS_OF_DATE)
                             .equalTo(col("a." + ChurnFeatures.AS_OF_DATE))),
                 "full_outer")
-            .cache();
+            // Materialised once, its lineage cut: the examples below run one query per differing
+            // column, and each would otherwise re-plan (and match against the cache) the whole
+            // feature pipeline of both sides.
+            .localCheckpoint();
     List<String> names = new ArrayList<>();
     List<Column> flags = new ArrayList<>();
     names.add("rows present on one side only");
@@ -220,7 +223,6 @@ class ChurnFeaturesLeakageTest extends SparkTestBase {
       }
       out.add(line.toString());
     }
-    joined.unpersist();
     return out;
   }
 }
