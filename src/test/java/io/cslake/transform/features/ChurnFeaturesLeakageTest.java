@@ -21,6 +21,7 @@ import java.util.Set;
 import org.apache.spark.sql.Column;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
+import org.apache.spark.sql.execution.LogicalRDD;
 import org.apache.spark.sql.types.DataTypes;
 import org.apache.spark.sql.types.NumericType;
 import org.apache.spark.sql.types.StructField;
@@ -223,6 +224,7 @@ class ChurnFeaturesLeakageTest extends SparkTestBase {
       }
       out.add(line.toString());
     }
+    ((LogicalRDD) joined.logicalPlan()).rdd().unpersist(false);
     return out;
   }
 }
