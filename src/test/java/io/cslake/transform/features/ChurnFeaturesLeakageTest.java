@@ -21,6 +21,7 @@ import java.util.Set;
 import org.apache.spark.sql.Column;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
+import org.apache.spark.sql.execution.LogicalRDD;
 import org.apache.spark.sql.types.DataTypes;
 import org.apache.spark.sql.types.NumericType;
 import org.apache.spark.sql.types.StructField;
@@ -161,7 +162,10 @@ class ChurnFeaturesLeakageTest extends SparkTestBase {
                         col("e." + ChurnFeatures.AS_OF_DATE)
                             .equalTo(col("a." + ChurnFeatures.AS_OF_DATE))),
                 "full_outer")
-            .cache();
+            // Materialised once, its lineage cut: the examples below run one query per differing
+            // column, and each would otherwise re-plan (and match against the cache) the whole
+            // feature pipeline of both sides.
+            .localCheckpoint();
     List<String> names = new ArrayList<>();
     List<Column> flags = new ArrayList<>();
     names.add("rows present on one side only");
@@ -220,7 +224,7 @@ class ChurnFeaturesLeakageTest extends SparkTestBase {
       }
       out.add(line.toString());
     }
-    joined.unpersist();
+    ((LogicalRDD) joined.logicalPlan()).rdd().unpersist(false);
     return out;
   }
 }

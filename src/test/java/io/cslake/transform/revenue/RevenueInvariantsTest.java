@@ -25,8 +25,10 @@ import org.apache.spark.sql.Column;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.RowFactory;
+import org.apache.spark.sql.execution.LogicalRDD;
 import org.apache.spark.sql.types.DataTypes;
 import org.apache.spark.sql.types.StructField;
+import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
@@ -111,17 +113,29 @@ class RevenueInvariantsTest extends SparkTestBase {
     Dataset<Row> fx = frame(rates, Source.FX_RATES);
     Dataset<Row> lineMonths = AccountMonthMrr.lineMonths(subs, fx, "USD", AS_OF);
     assertThat(AccountMonthMrr.missingRates(lineMonths).count()).isZero();
-    accountMonths = AccountMonthMrr.fromLineMonths(lineMonths, AS_OF).cache();
-    movements = MrrMovements.compute(accountMonths).cache();
+    // Each table is materialised once with its lineage cut (localCheckpoint, not cache): the
+    // checks run dozens of small queries on them, and on a cached frame each query re-analyses the
+    // whole revenue pipeline and canonicalises it to find the cached copy (about a second each).
+    accountMonths = AccountMonthMrr.fromLineMonths(lineMonths, AS_OF).localCheckpoint();
+    movements = MrrMovements.compute(accountMonths).localCheckpoint();
     kpi =
         KpiMonthly.compute(
                 movements, accountMonths, acc, subs, new KpiMonthly.Settings(0.8, 30), AS_OF)
-            .cache();
+            .localCheckpoint();
     cohorts =
         CohortRetention.subscriptions(accountMonths, acc, AS_OF)
             .unionByName(
                 CohortRetention.transactions(frame(transactions, Source.TRANSACTIONS), acc, AS_OF))
-            .cache();
+            .localCheckpoint();
+  }
+
+  /** Lets the checkpointed blocks go: the session outlives the class. */
+  @AfterAll
+  static void release() {
+    for (Dataset<Row> d : List.of(accountMonths, movements, kpi, cohorts)) {
+      ((LogicalRDD) d.logicalPlan()).rdd().unpersist(false);
+    }
+    accountMonths = movements = kpi = cohorts = null;
   }
 
   @Test
