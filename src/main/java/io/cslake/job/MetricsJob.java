@@ -21,11 +21,13 @@ import io.cslake.transform.experience.CsTeamKpis;
 import io.cslake.transform.experience.ExperienceInputs;
 import io.cslake.transform.experience.ExperienceMonthly;
 import io.cslake.transform.experience.FeedbackThemes;
+import io.cslake.transform.health.HealthScore;
 import io.cslake.transform.revenue.AccountMonthMrr;
 import io.cslake.transform.revenue.ChurnReasonsMonthly;
 import io.cslake.transform.revenue.CohortRetention;
 import io.cslake.transform.revenue.KpiMonthly;
 import io.cslake.transform.revenue.MrrMovements;
+import io.delta.tables.DeltaTable;
 import java.math.BigDecimal;
 import java.sql.Date;
 import java.time.LocalDate;
@@ -199,6 +201,7 @@ public final class MetricsJob {
               accounts,
               experienceInputs.supportTickets(),
               experienceInputs.csmActivities(),
+              accountHealth(ctx),
               new CsTeamKpis.Settings(config.experience().costPerCsmMonthly()),
               asOf));
       write(
@@ -497,6 +500,17 @@ public final class MetricsJob {
 
   private static String gold(String table) {
     return "gold/" + table;
+  }
+
+  /**
+   * {@code gold/account_health} when {@code score} has written it (a previous run's: in {@code
+   * run}, metrics comes first and score then refreshes cs_team_kpis.mean_health).
+   */
+  private static Optional<Dataset<Row>> accountHealth(JobContext ctx) {
+    String path = ctx.lakehouse().gold(HealthScore.TABLE);
+    return DeltaTable.isDeltaTable(ctx.spark(), path)
+        ? Optional.of(ctx.spark().read().format("delta").load(path))
+        : Optional.empty();
   }
 
   private static Optional<Dataset<Row>> silver(JobContext ctx, Source source) {

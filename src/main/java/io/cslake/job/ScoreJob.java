@@ -4,6 +4,7 @@ import static org.apache.spark.sql.functions.col;
 import static org.apache.spark.sql.functions.desc;
 import static org.apache.spark.sql.functions.lit;
 import static org.apache.spark.sql.functions.max;
+import static org.apache.spark.sql.functions.not;
 
 import io.cslake.CslakeException;
 import io.cslake.config.CslakeConfig;
@@ -13,6 +14,7 @@ import io.cslake.model.ChurnModel;
 import io.cslake.model.ChurnScorer;
 import io.cslake.table.DeltaWriter;
 import io.cslake.transform.Account360;
+import io.cslake.transform.experience.CsTeamKpis;
 import io.cslake.transform.features.ChurnFeatures;
 import io.cslake.transform.health.HealthBacktest;
 import io.cslake.transform.health.HealthScore;
@@ -250,6 +252,7 @@ public final class ScoreJob {
         backtest.overall().rocAuc(),
         backtest.overall().accounts());
 
+    refreshTeamHealth(ctx, healthPath, asOf);
     long rows360 = refreshAccount360(ctx).orElse(0L);
     Alerts alerts = alerts(ctx, scoredAt);
     return new Report(
@@ -390,6 +393,38 @@ public final class ScoreJob {
               + ").");
     }
     return day;
+  }
+
+  /**
+   * Sets {@code cs_team_kpis.mean_health} from the account_health just written, in one MERGE: in
+   * {@code run}, metrics wrote the table before this run's health existed. Each row gets its
+   * month's mean (null when the month has no snapshot); rows already right are not rewritten.
+   * Nothing to do when metrics has not written cs_team_kpis or there are no silver accounts.
+   */
+  static void refreshTeamHealth(JobContext ctx, String healthPath, LocalDate asOf) {
+    SparkSession spark = ctx.spark();
+    String path = ctx.lakehouse().gold(CsTeamKpis.TABLE);
+    Optional<Dataset<Row>> accounts = Silver.read(ctx, Source.ACCOUNTS);
+    if (accounts.isEmpty() || !DeltaTable.isDeltaTable(spark, path)) {
+      LOG.info("score: no {} or silver accounts: mean health of the CSMs' books not set", path);
+      return;
+    }
+    Dataset<Row> means =
+        CsTeamKpis.meanHealth(spark.read().format("delta").load(healthPath), accounts.get(), asOf);
+    Column target = col("t." + CsTeamKpis.MEAN_HEALTH);
+    Column source = col("s." + CsTeamKpis.MEAN_HEALTH);
+    DeltaTable.forPath(spark, path)
+        .as("t")
+        .merge(
+            means.as("s"),
+            col("t." + CsTeamKpis.CSM_ID)
+                .equalTo(col("s." + CsTeamKpis.CSM_ID))
+                .and(col("t." + CsTeamKpis.MONTH).equalTo(col("s." + CsTeamKpis.MONTH))))
+        .whenMatched(not(target.eqNullSafe(source)))
+        .update(Map.of(CsTeamKpis.MEAN_HEALTH, source))
+        .whenNotMatchedBySource(target.isNotNull())
+        .update(Map.of(CsTeamKpis.MEAN_HEALTH, lit(null).cast("double")))
+        .execute();
   }
 
   /**

@@ -15,12 +15,14 @@ import static org.apache.spark.sql.functions.size;
 import static org.apache.spark.sql.functions.trunc;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.Assertions.tuple;
 import static org.assertj.core.api.Assertions.within;
 
 import io.cslake.CslakeException;
 import io.cslake.SparkTestBase;
 import io.cslake.TestConfigs;
 import io.cslake.config.CslakeConfig;
+import io.cslake.contract.Source;
 import io.cslake.generate.GeneratorParams;
 import io.cslake.model.Candidates;
 import io.cslake.model.ChurnModel;
@@ -30,6 +32,7 @@ import io.cslake.model.TimeSplit;
 import io.cslake.table.Lakehouse;
 import io.cslake.transform.Account360;
 import io.cslake.transform.Columns;
+import io.cslake.transform.experience.CsTeamKpis;
 import io.cslake.transform.features.ChurnFeatures;
 import io.cslake.transform.features.ChurnLabels;
 import io.cslake.transform.features.GeneratedSilver;
@@ -42,6 +45,7 @@ import java.sql.Date;
 import java.sql.Timestamp;
 import java.time.LocalDate;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -53,6 +57,9 @@ import org.apache.spark.ml.regression.IsotonicRegressionModel;
 import org.apache.spark.sql.Column;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
+import org.apache.spark.sql.RowFactory;
+import org.apache.spark.sql.types.DataTypes;
+import org.apache.spark.sql.types.StructType;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
@@ -132,6 +139,24 @@ class ChurnModelJobTest extends SparkTestBase {
     return TestConfigs.of(root, all.toArray(String[]::new));
   }
 
+  /**
+   * The same bands with the same account counts, and MRR at risk equal up to the order of a
+   * floating-point sum (which follows the partitioning, not the data).
+   */
+  private static void assertSameBands(
+      List<ScoreJob.BandCount> actual, List<ScoreJob.BandCount> expected) {
+    assertThat(actual)
+        .extracting(ScoreJob.BandCount::band, ScoreJob.BandCount::accounts)
+        .containsExactlyElementsOf(
+            expected.stream().map(b -> tuple(b.band(), b.accounts())).toList());
+    for (int i = 0; i < expected.size(); i++) {
+      double mrr = expected.get(i).mrrAtRisk();
+      assertThat(actual.get(i).mrrAtRisk())
+          .as("MRR at risk of band %s", expected.get(i).band())
+          .isCloseTo(mrr, within(1e-9 * Math.max(1.0, Math.abs(mrr))));
+    }
+  }
+
   @Test
   void scoresEveryAccountOnceAndReScoringReplacesTheDate() {
     long accounts = featureRows(AS_OF).count();
@@ -149,7 +174,7 @@ class ChurnModelJobTest extends SparkTestBase {
     Dataset<Row> asOf = after.filter(col(ChurnScorer.AS_OF_DATE).equalTo(lit(Date.valueOf(AS_OF))));
     // Every row of the date was rewritten by the second run, with the same probabilities.
     assertThat(asOf.select(ChurnScorer.SCORED_AT).distinct().count()).isEqualTo(1);
-    assertThat(again.bands()).isEqualTo(scored.bands());
+    assertSameBands(again.bands(), scored.bands());
     // The earlier date is kept, and the latest table holds only the newest date.
     assertThat(
             after.filter(col(ChurnScorer.AS_OF_DATE).equalTo(lit(Date.valueOf(EARLIER)))).count())
@@ -244,6 +269,65 @@ class ChurnModelJobTest extends SparkTestBase {
     Dataset<Row> table =
         spark.read().format("delta").load(lakehouse.gold(ScoreJob.HEALTH_BACKTEST));
     assertThat(table.count()).isEqualTo(scored.healthBacktest().byDate().size() + 1);
+  }
+
+  @Test
+  void scoreSetsTheMeanHealthOfEveryCsmsBook() {
+    String healthPath = lakehouse.gold(HealthScore.TABLE);
+    spark.read().format("delta").load(healthPath).createOrReplaceTempView("health");
+    spark
+        .read()
+        .format("delta")
+        .load(lakehouse.silver(Source.ACCOUNTS.id()))
+        .createOrReplaceTempView("accounts");
+    // Each month's latest snapshot up to AS_OF, over the accounts of each CSM.
+    Map<String, Double> expected = new HashMap<>();
+    for (Row r :
+        spark
+            .sql(
+                "WITH s AS (SELECT account_id, as_of_date, health_score, trunc(as_of_date, 'MM')"
+                    + " AS month FROM health WHERE as_of_date <= DATE'"
+                    + AS_OF
+                    + "'), last AS (SELECT month, max(as_of_date) AS d FROM s GROUP BY month)"
+                    + " SELECT a.csm_id, s.month, avg(s.health_score) FROM s JOIN last ON"
+                    + " s.month = last.month AND s.as_of_date = last.d JOIN accounts a ON"
+                    + " a.account_id = s.account_id WHERE a.csm_id IS NOT NULL"
+                    + " GROUP BY a.csm_id, s.month")
+            .collectAsList()) {
+      expected.put(r.getString(0) + " " + r.getDate(1), r.getDouble(2));
+    }
+    assertThat(expected).hasSizeGreaterThan(20);
+    // cs_team_kpis as metrics leaves it before this run's health: stale means, and a month
+    // without any snapshot whose old value must go.
+    List<Row> stale = new ArrayList<>();
+    for (String key : expected.keySet()) {
+      String[] p = key.split(" ");
+      stale.add(RowFactory.create(p[0], Date.valueOf(p[1]), 7L, -1.0));
+    }
+    stale.add(RowFactory.create("csm-gone", Date.valueOf("2020-01-01"), 3L, 12.0));
+    StructType schema =
+        new StructType()
+            .add(CsTeamKpis.CSM_ID, DataTypes.StringType)
+            .add(CsTeamKpis.MONTH, DataTypes.DateType)
+            .add(CsTeamKpis.ACCOUNTS, DataTypes.LongType)
+            .add(CsTeamKpis.MEAN_HEALTH, DataTypes.DoubleType);
+    String teamPath = lakehouse.gold(CsTeamKpis.TABLE);
+    spark.createDataFrame(stale, schema).write().format("delta").mode("overwrite").save(teamPath);
+
+    for (int run = 0; run < 2; run++) {
+      ScoreJob.refreshTeamHealth(JobContext.create(spark, config, "score"), healthPath, AS_OF);
+      List<Row> team = spark.read().format("delta").load(teamPath).collectAsList();
+      assertThat(team).hasSize(expected.size() + 1);
+      for (Row r : team) {
+        String key = r.getString(0) + " " + r.getDate(1);
+        assertThat(r.getLong(2)).as("untouched accounts of %s", key).isIn(7L, 3L);
+        if (r.getString(0).equals("csm-gone")) {
+          assertThat(r.isNullAt(3)).as("mean health of a month without a snapshot").isTrue();
+        } else {
+          assertThat(r.getDouble(3)).as(key).isCloseTo(expected.get(key), within(1e-9));
+        }
+      }
+    }
   }
 
   @Test

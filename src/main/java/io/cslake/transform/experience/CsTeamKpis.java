@@ -1,16 +1,19 @@
 package io.cslake.transform.experience;
 
 import static io.cslake.transform.Columns.ratio;
+import static org.apache.spark.sql.functions.avg;
 import static org.apache.spark.sql.functions.coalesce;
 import static org.apache.spark.sql.functions.col;
 import static org.apache.spark.sql.functions.count;
 import static org.apache.spark.sql.functions.lit;
+import static org.apache.spark.sql.functions.max;
 import static org.apache.spark.sql.functions.sum;
 import static org.apache.spark.sql.functions.trunc;
 import static org.apache.spark.sql.functions.when;
 
 import io.cslake.contract.FieldType;
 import io.cslake.transform.Columns;
+import io.cslake.transform.health.HealthScore;
 import io.cslake.transform.revenue.MrrMovements;
 import java.math.BigDecimal;
 import java.sql.Date;
@@ -66,13 +69,14 @@ public final class CsTeamKpis {
    * The KPIs per CSM and month: the book's accounts active at month end and their MRR, opening MRR
    * and accounts, churned, contraction and expansion MRR and churned accounts, GRR, NRR and logo
    * churn; proactive touches on the book's accounts in the month and per active account; the median
-   * resolution hours of the book's tickets created in the month; mean health (null until
-   * account_health exists); MRR per unit of CS cost.
+   * resolution hours of the book's tickets created in the month; mean health ({@link #meanHealth});
+   * MRR per unit of CS cost.
    *
    * @param movements {@code gold/mrr_movements}
    * @param accounts silver accounts (account_id, csm_id)
    * @param supportTickets silver support_tickets; empty = ttr_median_hours null
    * @param csmActivities silver csm_activities; empty = the touch columns null
+   * @param health {@code gold/account_health}; empty (not scored yet) = mean_health null
    * @param asOf the last day included: later resolutions do not count
    */
   public static Dataset<Row> compute(
@@ -80,11 +84,11 @@ public final class CsTeamKpis {
       Dataset<Row> accounts,
       Optional<Dataset<Row>> supportTickets,
       Optional<Dataset<Row>> csmActivities,
+      Optional<Dataset<Row>> health,
       Settings settings,
       LocalDate asOf) {
     Column asOfDay = lit(Date.valueOf(asOf));
-    Dataset<Row> books =
-        accounts.filter(col(CSM_ID).isNotNull()).select(col(Experience.ACCOUNT_ID), col(CSM_ID));
+    Dataset<Row> books = books(accounts);
     Dataset<Row> rows = Columns.join(movements, books, "inner", MrrMovements.ACCOUNT_ID);
     Column movement = col(MrrMovements.MOVEMENT);
     Column amount = col(MrrMovements.AMOUNT);
@@ -150,6 +154,9 @@ public final class CsTeamKpis {
     if (resolution != null) {
       out = Columns.join(out, resolution, "left", CSM_ID, MONTH);
     }
+    if (health.isPresent()) {
+      out = Columns.join(out, meanHealth(health.get(), accounts, asOf), "left", CSM_ID, MONTH);
+    }
     Column lost = col(CHURNED_MRR).plus(col(CONTRACTION_MRR));
     Column opening = col(OPENING_MRR);
     Column proactive =
@@ -176,7 +183,43 @@ public final class CsTeamKpis {
         ratio(proactive, col(ACCOUNTS)).as(PROACTIVE_TOUCHES_PER_ACCOUNT),
         (resolution == null ? lit(null).cast("double") : col(TTR_MEDIAN_HOURS))
             .as(TTR_MEDIAN_HOURS),
-        lit(null).cast("double").as(MEAN_HEALTH),
+        (health.isPresent() ? col(MEAN_HEALTH) : lit(null).cast("double")).as(MEAN_HEALTH),
         ratio(col(MRR), cost).as(MRR_PER_CS_COST));
+  }
+
+  /**
+   * Mean health of each CSM's book per month (csm_id, month, mean_health): the mean health_score of
+   * the book's accounts in the month's latest {@code account_health} snapshot dated on or before
+   * {@code asOf} (the same snapshot for every CSM, so an account gone from it - churned - does not
+   * count with an older score). Months without a snapshot, and books without a scored account in
+   * it, have no row.
+   *
+   * @param health {@code gold/account_health} (account_id, as_of_date, health_score)
+   * @param accounts silver accounts (account_id, csm_id)
+   */
+  public static Dataset<Row> meanHealth(
+      Dataset<Row> health, Dataset<Row> accounts, LocalDate asOf) {
+    Dataset<Row> scored =
+        health
+            .filter(col(HealthScore.AS_OF_DATE).leq(lit(Date.valueOf(asOf))))
+            .select(
+                col(HealthScore.ACCOUNT_ID).as(Experience.ACCOUNT_ID),
+                col(HealthScore.AS_OF_DATE),
+                trunc(col(HealthScore.AS_OF_DATE), "month").as(MONTH),
+                col(HealthScore.HEALTH_SCORE));
+    Dataset<Row> latest =
+        scored.groupBy(MONTH).agg(max(HealthScore.AS_OF_DATE).as(HealthScore.AS_OF_DATE));
+    return Columns.join(
+            Columns.join(scored, latest, "inner", MONTH, HealthScore.AS_OF_DATE),
+            books(accounts),
+            "inner",
+            Experience.ACCOUNT_ID)
+        .groupBy(CSM_ID, MONTH)
+        .agg(avg(HealthScore.HEALTH_SCORE).as(MEAN_HEALTH));
+  }
+
+  /** The books: accounts with a CSM (account_id, csm_id). */
+  private static Dataset<Row> books(Dataset<Row> accounts) {
+    return accounts.filter(col(CSM_ID).isNotNull()).select(col(Experience.ACCOUNT_ID), col(CSM_ID));
   }
 }

@@ -8,6 +8,7 @@ import static org.assertj.core.api.Assertions.within;
 import io.cslake.Frames;
 import io.cslake.SparkTestBase;
 import io.cslake.contract.Source;
+import io.cslake.transform.health.HealthScore;
 import io.cslake.transform.revenue.AccountMonthMrr;
 import io.cslake.transform.revenue.MrrMovements;
 import java.math.BigDecimal;
@@ -414,9 +415,38 @@ class ExperienceGoldenTest extends SparkTestBase {
     Frames.assertSameRows(together, alone, 1e-9);
   }
 
+  /** account_health rows (account_id, as_of_date, health_score): "A 2024-05-31 70", ... */
+  private Dataset<Row> health(String... rows) {
+    List<Row> out = new ArrayList<>();
+    for (String row : rows) {
+      String[] p = row.split(" ");
+      out.add(RowFactory.create(p[0], Date.valueOf(p[1]), Double.parseDouble(p[2])));
+    }
+    return spark.createDataFrame(
+        out,
+        new StructType()
+            .add(HealthScore.ACCOUNT_ID, DataTypes.StringType)
+            .add(HealthScore.AS_OF_DATE, DataTypes.DateType)
+            .add(HealthScore.HEALTH_SCORE, DataTypes.DoubleType));
+  }
+
   @Test
   void csTeamBooksHaveTheirOwnRetention() {
     Dataset<Row> movements = MrrMovements.compute(accountMonths);
+    // Two snapshots in May: only the later one (May 31, without B) counts. D has no CSM.
+    Dataset<Row> health =
+        health(
+            "A 2024-04-30 55",
+            "A 2024-05-15 60",
+            "B 2024-05-15 40",
+            "C 2024-05-15 80",
+            "A 2024-05-31 70",
+            "C 2024-05-31 90",
+            "D 2024-05-31 10",
+            "A 2024-06-20 50",
+            "B 2024-06-20 30",
+            "C 2024-06-20 20",
+            "D 2024-06-20 99");
     Map<String, Row> team = new HashMap<>();
     for (Row r :
         CsTeamKpis.compute(
@@ -424,6 +454,7 @@ class ExperienceGoldenTest extends SparkTestBase {
                 inputs.accounts(),
                 inputs.supportTickets(),
                 inputs.csmActivities(),
+                Optional.of(health),
                 new CsTeamKpis.Settings(Optional.of(1000.0)),
                 AS_OF)
             .collectAsList()) {
@@ -443,7 +474,19 @@ class ExperienceGoldenTest extends SparkTestBase {
     assertThat(dbl(c1Jun, CsTeamKpis.PROACTIVE_TOUCHES_PER_ACCOUNT)).isEqualTo(1.0);
     assertThat(dbl(c1Jun, CsTeamKpis.TTR_MEDIAN_HOURS)).isCloseTo(24.0, within(EPS));
     assertThat(dbl(c1Jun, CsTeamKpis.MRR_PER_CS_COST)).isCloseTo(0.15, within(EPS));
-    assertThat(dbl(c1Jun, CsTeamKpis.MEAN_HEALTH)).isNull();
+    // Mean health: June's snapshot (Jun 20) A 50, B 30 -> 40; May's latest (May 31) A alone.
+    assertThat(dbl(c1Jun, CsTeamKpis.MEAN_HEALTH)).isCloseTo(40.0, within(EPS));
+    assertThat(dbl(team.get("c1 2024-05-01"), CsTeamKpis.MEAN_HEALTH)).isCloseTo(70, within(EPS));
+    assertThat(dbl(team.get("c1 2024-04-01"), CsTeamKpis.MEAN_HEALTH)).isCloseTo(55, within(EPS));
+    assertThat(dbl(team.get("c2 2024-05-01"), CsTeamKpis.MEAN_HEALTH)).isCloseTo(90, within(EPS));
+    assertThat(dbl(team.get("c2 2024-06-01"), CsTeamKpis.MEAN_HEALTH)).isCloseTo(20, within(EPS));
+    // Snapshots after the as-of date do not count: as of Jun 15, June has none.
+    assertThat(
+            CsTeamKpis.meanHealth(health, inputs.accounts(), LocalDate.parse("2024-06-15"))
+                .collectAsList())
+        .extracting(r -> r.getString(0) + " " + r.get(1) + " " + r.getDouble(2))
+        .containsExactlyInAnyOrder(
+            "c1 2024-04-01 55.0", "c1 2024-05-01 70.0", "c2 2024-05-01 90.0");
     // c1 May: no movement -> GRR = NRR = 1; proactive 1 (B, May 5) / 2; TTR 10, 20, 30 -> 20.
     Row c1May = team.get("c1 2024-05-01");
     assertThat(dbl(c1May, CsTeamKpis.GRR)).isEqualTo(1.0);
