@@ -2,6 +2,7 @@ package io.cslake.transform.experience;
 
 import static io.cslake.transform.experience.Satisfaction.isDetractor;
 import static io.cslake.transform.experience.Satisfaction.isPromoter;
+import static org.apache.spark.sql.functions.coalesce;
 import static org.apache.spark.sql.functions.col;
 import static org.apache.spark.sql.functions.count;
 import static org.apache.spark.sql.functions.desc;
@@ -80,7 +81,9 @@ public final class FeedbackThemes {
             .select(
                 trunc(col("responded_at"), "quarter").as(QUARTER),
                 when(isDetractor(score), lit(DETRACTORS)).otherwise(lit(PROMOTERS)).as(SIDE),
-                col("comment"));
+                // Never null, although filtered: Spark may evaluate the tokenizer before the null
+                // check (the explode's inferred filter shares it with the projection).
+                coalesce(col("comment"), lit("")).as("comment"));
     RegexTokenizer tokenizer =
         new RegexTokenizer()
             .setInputCol("comment")

@@ -537,6 +537,34 @@ class ExperienceGoldenTest extends SparkTestBase {
     assertThat(lit(1)).isNotNull();
   }
 
+  /**
+   * Responses without a comment are left out, whatever order Spark evaluates the filter in. Read
+   * from files, Spark adds the filter it infers from the tokens' explode (non-empty tokens) to the
+   * null check; with generated expressions outside whole-stage code (as when a stage falls back),
+   * the tokenizer shared by both conjuncts was evaluated once up front, on null comments too: a
+   * NullPointerException in RegexTokenizer that failed {@code metrics}.
+   */
+  @Test
+  void feedbackThemesIgnoreResponsesWithoutAComment() {
+    Dataset<Row> surveys = Frames.golden(spark, CASE, Source.SURVEYS);
+    String path = newDir("surveys-without-comments").resolve("surveys").toString();
+    surveys
+        .unionByName(surveys.withColumn("comment", lit(null).cast(DataTypes.StringType)))
+        .write()
+        .parquet(path);
+    String factory = "spark.sql.codegen.factoryMode";
+    String interpreted = spark.conf().get(factory);
+    spark.conf().set(factory, "FALLBACK");
+    try {
+      Frames.assertSameRows(
+          FeedbackThemes.compute(spark.read().parquet(path), 2),
+          FeedbackThemes.compute(surveys, 2),
+          1e-12);
+    } finally {
+      spark.conf().set(factory, interpreted);
+    }
+  }
+
   @Test
   void feedbackThemesRankTermsByLogOddsWithAnInformativePrior() {
     Map<String, Row> themes = new HashMap<>();
