@@ -293,21 +293,22 @@ public final class ClvJob {
       skipped.add("bgnbd, gamma_gamma (the fit failed: " + e.getMessage() + ")");
       return Optional.empty();
     }
-    fits.add(
-        new ClvTables.ModelFit(
-            BgNbd.MODEL,
-            ClvTables.ALL,
-            purchases.params().named(),
-            purchases.logLikelihood(),
-            purchases.customers()));
-    fits.add(
-        new ClvTables.ModelFit(
-            GammaGamma.MODEL,
-            ClvTables.ALL,
-            spend.params().named(),
-            spend.logLikelihood(),
-            spend.customers()));
-    for (ClvTables.ModelFit fit : fits.subList(fits.size() - 2, fits.size())) {
+    List<ClvTables.ModelFit> fitted =
+        List.of(
+            new ClvTables.ModelFit(
+                BgNbd.MODEL,
+                ClvTables.ALL,
+                purchases.params().named(),
+                purchases.logLikelihood(),
+                purchases.customers()),
+            new ClvTables.ModelFit(
+                GammaGamma.MODEL,
+                ClvTables.ALL,
+                spend.params().named(),
+                spend.logLikelihood(),
+                spend.customers()));
+    fits.addAll(fitted);
+    for (ClvTables.ModelFit fit : fitted) {
       if (!fit.nearBound().isEmpty()) {
         LOG.warn(
             "clv: {} {} fitted at the optimiser's bound for {}: only the model's limit is"

@@ -27,7 +27,6 @@ import io.cslake.transform.revenue.ChurnReasonsMonthly;
 import io.cslake.transform.revenue.CohortRetention;
 import io.cslake.transform.revenue.KpiMonthly;
 import io.cslake.transform.revenue.MrrMovements;
-import io.delta.tables.DeltaTable;
 import java.math.BigDecimal;
 import java.sql.Date;
 import java.time.LocalDate;
@@ -507,10 +506,7 @@ public final class MetricsJob {
    * run}, metrics comes first and score then refreshes cs_team_kpis.mean_health).
    */
   private static Optional<Dataset<Row>> accountHealth(JobContext ctx) {
-    String path = ctx.lakehouse().gold(HealthScore.TABLE);
-    return DeltaTable.isDeltaTable(ctx.spark(), path)
-        ? Optional.of(ctx.spark().read().format("delta").load(path))
-        : Optional.empty();
+    return Silver.delta(ctx, ctx.lakehouse().gold(HealthScore.TABLE));
   }
 
   private static Optional<Dataset<Row>> silver(JobContext ctx, Source source) {

@@ -536,10 +536,6 @@ public final class ScoreJob {
   }
 
   private static Optional<Dataset<Row>> gold(JobContext ctx, String table) {
-    String path = ctx.lakehouse().gold(table);
-    if (!DeltaTable.isDeltaTable(ctx.spark(), path)) {
-      return Optional.empty();
-    }
-    return Optional.of(ctx.spark().read().format("delta").load(path));
+    return Silver.delta(ctx, ctx.lakehouse().gold(table));
   }
 }

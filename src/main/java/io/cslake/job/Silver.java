@@ -7,7 +7,7 @@ import java.util.Optional;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 
-/** Reads of the lakehouse's silver tables shared by the jobs that start from silver. */
+/** Reads of the lakehouse's silver tables (and, by path, any Delta table) shared by the jobs. */
 final class Silver {
   private Silver() {}
 
@@ -18,7 +18,11 @@ final class Silver {
 
   /** The silver table {@code table} (a source or a rollup), if it exists. */
   static Optional<Dataset<Row>> read(JobContext ctx, String table) {
-    String path = ctx.lakehouse().silver(table);
+    return delta(ctx, ctx.lakehouse().silver(table));
+  }
+
+  /** The Delta table at {@code path}, if there is one (silver or gold). */
+  static Optional<Dataset<Row>> delta(JobContext ctx, String path) {
     if (!DeltaTable.isDeltaTable(ctx.spark(), path)) {
       return Optional.empty();
     }
