@@ -103,7 +103,7 @@ final class DemoCommand implements Callable<Integer> {
         sample,
         generated,
         (System.nanoTime() - t0) / 1e9);
-    return 0;
+    return reports.exitCode();
   }
 
   /**

@@ -29,7 +29,8 @@ import picocli.CommandLine.Spec;
       "The whole pipeline in order: ingest, metrics, features, train (only when no registered",
       "model fits the features, or with --retrain), score, clv; account_360 is rebuilt last so it",
       "holds the newest CLV. Each stage prints its report and records itself in _runs. Without",
-      "enough labelled history to train and no model, score is skipped with the reason."
+      "enough labelled history to train and no model that fits, score writes health, account_360",
+      "and alerts but no risk scores, the reason is printed, and the exit code is 4."
     })
 final class RunCommand implements Callable<Integer> {
   @Mixin CommonOptions common;
@@ -44,24 +45,38 @@ final class RunCommand implements Callable<Integer> {
   @Override
   public Integer call() {
     CslakeConfig config = common.load();
-    runAll(spec.commandLine().getOut(), SparkSessions.create(config), config, retrain);
-    return 0;
+    Reports reports =
+        runAll(spec.commandLine().getOut(), SparkSessions.create(config), config, retrain);
+    return reports.exitCode();
   }
 
   /**
    * The reports of one pipeline run.
    *
    * @param train empty when an existing model was used or training was not possible
-   * @param score empty when there was no model to score with
+   * @param score what score wrote; without a model that fits (not enough labelled history to train
+   *     one), health, account_360 and alerts only
    */
   record Reports(
       IngestJob.Report ingest,
       MetricsJob.Report metrics,
       FeaturesJob.Report features,
       Optional<TrainJob.Report> train,
-      Optional<ScoreJob.Report> score,
+      ScoreJob.Report score,
       ClvJob.Report clv,
-      JobContext last) {}
+      JobContext last) {
+
+    /** 0 when every table was written; {@link #NO_MODEL} when there are no risk scores. */
+    int exitCode() {
+      return score.scored() ? 0 : NO_MODEL;
+    }
+  }
+
+  /**
+   * Exit code of a run that wrote every table but the churn risk scores, because no model could be
+   * trained yet (the output says why). Not 0, so a scheduler shows it; not a failure code either.
+   */
+  static final int NO_MODEL = 4;
 
   /** Runs every stage, printing each stage's report to {@code out}. */
   static Reports runAll(PrintWriter out, SparkSession spark, CslakeConfig config, boolean retrain) {
@@ -98,18 +113,28 @@ final class RunCommand implements Callable<Integer> {
         haveModel = ScoreJob.latestModel(scoreCtx).isPresent() && usable(scoreCtx) == null;
       }
     }
-    Optional<ScoreJob.Report> score = Optional.empty();
+    ScoreJob.Report score;
     if (haveModel) {
-      score = Optional.of(ScoreJob.run(scoreCtx));
-      ScoreCommand.print(out, score.get());
+      score = ScoreJob.run(scoreCtx);
     } else {
-      out.println("score: skipped: no registered model fits the features (see train above).");
+      out.println(
+          "score: no registered model fits the features (see train above): no churn risk scores;"
+              + " health, account_360 and playbook alerts are written.");
+      score = ScoreJob.runWithoutModel(scoreCtx);
     }
+    ScoreCommand.print(out, score);
     JobContext clvCtx = JobContext.create(spark, config, "clv");
     ClvJob.Report clv = ClvJob.run(clvCtx);
     ClvCommand.print(out, clv, clvCtx);
-    if (score.isPresent()) {
+    if (score.scored()) {
       ScoreJob.refreshAccount360(clvCtx);
+    } else {
+      ScoreJob.refreshAccount360(clvCtx, score.asOf());
+      out.println(
+          "run: completed without churn risk scores (exit code "
+              + NO_MODEL
+              + "): every other table is written; train again once the data holds enough"
+              + " labelled history.");
     }
     out.flush();
     return new Reports(ingest, metrics, features, train, score, clv, clvCtx);

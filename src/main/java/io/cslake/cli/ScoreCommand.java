@@ -61,19 +61,29 @@ final class ScoreCommand implements Callable<Integer> {
   }
 
   static void print(PrintWriter out, ScoreJob.Report r) {
-    out.printf(
-        Locale.ROOT,
-        "score %s as of %s with %s (%s): %d accounts%n",
-        r.runId(),
-        r.asOf(),
-        r.modelVersion(),
-        r.algorithm(),
-        r.accounts());
-    out.printf(Locale.ROOT, "  %-8s %10s %16s%n", "risk", "accounts", "MRR at risk");
-    for (ScoreJob.BandCount b : r.bands()) {
-      out.printf(Locale.ROOT, "  %-8s %10d %16.2f%n", b.band(), b.accounts(), b.mrrAtRisk());
+    if (r.scored()) {
+      out.printf(
+          Locale.ROOT,
+          "score %s as of %s with %s (%s): %d accounts%n",
+          r.runId(),
+          r.asOf(),
+          r.modelVersion(),
+          r.algorithm(),
+          r.accounts());
+      out.printf(Locale.ROOT, "  %-8s %10s %16s%n", "risk", "accounts", "MRR at risk");
+      for (ScoreJob.BandCount b : r.bands()) {
+        out.printf(Locale.ROOT, "  %-8s %10d %16.2f%n", b.band(), b.accounts(), b.mrrAtRisk());
+      }
+      out.printf(Locale.ROOT, "  %-8s %10d %16.2f%n", "total", r.accounts(), r.mrrAtRisk());
+    } else {
+      out.printf(
+          Locale.ROOT,
+          "score %s as of %s without a churn model: no risk scores; gold/account_360 has %d"
+              + " rows without risk columns%n",
+          r.runId(),
+          r.asOf(),
+          r.account360Rows());
     }
-    out.printf(Locale.ROOT, "  %-8s %10d %16.2f%n", "total", r.accounts(), r.mrrAtRisk());
     HealthBacktest.Auc all = r.healthBacktest().overall();
     out.printf(
         Locale.ROOT,

@@ -3,6 +3,7 @@ package io.cslake.job;
 import static org.apache.spark.sql.functions.col;
 import static org.apache.spark.sql.functions.count;
 import static org.apache.spark.sql.functions.lit;
+import static org.apache.spark.sql.functions.min;
 import static org.apache.spark.sql.functions.sum;
 import static org.apache.spark.sql.functions.when;
 
@@ -89,13 +90,49 @@ public final class FeaturesJob {
    * oldest first.
    */
   public static List<LocalDate> snapshotDates(LocalDate asOf, int historyMonths) {
+    return snapshotDates(asOf, historyMonths, LocalDate.MIN);
+  }
+
+  /**
+   * {@link #snapshotDates(LocalDate, int)} without the month-ends before {@code firstDataDay}: a
+   * snapshot before the data starts has no account to describe and no history to describe it with.
+   */
+  public static List<LocalDate> snapshotDates(
+      LocalDate asOf, int historyMonths, LocalDate firstDataDay) {
     List<LocalDate> dates = new ArrayList<>();
     LocalDate firstOfMonth = asOf.withDayOfMonth(1);
     for (int k = historyMonths; k >= 1; k--) {
-      dates.add(firstOfMonth.minusMonths(k - 1L).minusDays(1));
+      LocalDate d = firstOfMonth.minusMonths(k - 1L).minusDays(1);
+      if (!d.isBefore(firstDataDay)) {
+        dates.add(d);
+      }
     }
     dates.add(asOf);
     return dates;
+  }
+
+  /**
+   * The first day of the billing data (the earliest subscription start): snapshots start no
+   * earlier. The as-of date before it is an error that says so.
+   */
+  private static LocalDate firstDataDay(Dataset<Row> subscriptions, LocalDate asOf) {
+    Row first = subscriptions.agg(min(col("start_date"))).first();
+    if (first.isNullAt(0)) {
+      throw CslakeException.contract(
+          "Cannot compute churn features: silver subscriptions holds no row. Check"
+              + " cslake.sources.subscriptions (its path, filter and mapping) and run 'cslake"
+              + " ingest' again.");
+    }
+    LocalDate day = first.getDate(0).toLocalDate();
+    if (asOf.isBefore(day)) {
+      throw CslakeException.usage(
+          "Cannot compute churn features as of "
+              + asOf
+              + ": the data starts on "
+              + day
+              + " (the first subscription's start). Use an --as-of date on or after it.");
+    }
+    return day;
   }
 
   private static Report compute(JobContext ctx) {
@@ -105,7 +142,8 @@ public final class FeaturesJob {
     Dataset<Row> subscriptions =
         required(ctx, Source.SUBSCRIPTIONS, "the subscriptions that define churn and MRR");
     LocalDate asOf = config.asOf().orElseGet(() -> MetricsJob.lastDataDay(ctx));
-    List<LocalDate> dates = snapshotDates(asOf, config.features().historyMonths());
+    List<LocalDate> dates =
+        snapshotDates(asOf, config.features().historyMonths(), firstDataDay(subscriptions, asOf));
     LOG.info(
         "features {} as of {}: {} snapshots from {} to {}",
         ctx.runId(),

@@ -62,7 +62,9 @@ public final class ScoreJob {
   /**
    * The outcome of a scoring run.
    *
-   * @param bands accounts per risk band, high first
+   * @param modelVersion null when no model scored (see {@link #runWithoutModel})
+   * @param algorithm null when no model scored
+   * @param bands accounts per risk band, high first; empty when no model scored
    */
   public record Report(
       String runId,
@@ -75,7 +77,13 @@ public final class ScoreJob {
       long account360Rows,
       HealthBacktest.Report healthBacktest,
       Optional<HealthBacktest.WeightFit> healthWeights,
-      Alerts alerts) {}
+      Alerts alerts) {
+
+    /** Whether a churn model scored the accounts (else only health, account_360 and alerts). */
+    public boolean scored() {
+      return modelVersion != null;
+    }
+  }
 
   /** Accounts and MRR at risk in one band. */
   public record BandCount(String band, long accounts, double mrrAtRisk) {}
@@ -90,18 +98,38 @@ public final class ScoreJob {
    * weights to the churn outcomes of the labelled snapshots (reported, never applied).
    */
   public static Report run(JobContext ctx, boolean fitHealthWeights) {
+    return run(ctx, fitHealthWeights, true);
+  }
+
+  /**
+   * What {@code run} does when no churn model can be trained yet (too little labelled history):
+   * everything of score that needs no model - {@code account_health} and its backtest, {@code
+   * account_360} without risk columns, the playbook alerts whose rules need none - and no {@code
+   * churn_risk_scores}.
+   */
+  public static Report runWithoutModel(JobContext ctx) {
+    return run(ctx, false, false);
+  }
+
+  private static Report run(JobContext ctx, boolean fitHealthWeights, boolean withModel) {
     return ctx.recorded(
-        () -> compute(ctx, Timestamp.from(Instant.now()), fitHealthWeights),
+        () -> compute(ctx, Timestamp.from(Instant.now()), fitHealthWeights, withModel),
         r ->
-            String.format(
-                Locale.ROOT,
-                "%d accounts as of %s with %s: %s",
-                r.accounts(),
-                r.asOf(),
-                r.modelVersion(),
-                r.bands().stream()
-                    .map(b -> b.band() + " " + b.accounts())
-                    .collect(Collectors.joining(", "))));
+            r.scored()
+                ? String.format(
+                    Locale.ROOT,
+                    "%d accounts as of %s with %s: %s",
+                    r.accounts(),
+                    r.asOf(),
+                    r.modelVersion(),
+                    r.bands().stream()
+                        .map(b -> b.band() + " " + b.accounts())
+                        .collect(Collectors.joining(", ")))
+                : String.format(
+                    Locale.ROOT,
+                    "as of %s without a churn model: health, account_360 (%d rows) and alerts only",
+                    r.asOf(),
+                    r.account360Rows()));
   }
 
   /** The newest model in {@code model_runs}, loaded; empty when none was trained. */
@@ -171,7 +199,8 @@ public final class ScoreJob {
     return ctx.spark().read().format("delta").load(path);
   }
 
-  private static Report compute(JobContext ctx, Timestamp scoredAt, boolean fitHealthWeights) {
+  private static Report compute(
+      JobContext ctx, Timestamp scoredAt, boolean fitHealthWeights, boolean withModel) {
     CslakeConfig config = ctx.config();
     SparkSession spark = ctx.spark();
     Dataset<Row> features = features(ctx);
@@ -179,53 +208,24 @@ public final class ScoreJob {
     // The health formulas and the playbook conditions are checked before anything is written.
     HealthScore.check(features, config.health());
     Playbooks.guard(spark, config.playbooks().rules());
-    ChurnModel model =
-        latestModel(ctx)
-            .orElseThrow(
-                () ->
-                    CslakeException.contract(
-                        "Cannot score: no churn model is registered in gold/"
-                            + TrainJob.MODEL_RUNS
-                            + " under "
-                            + ctx.lakehouse().root()
-                            + ". Run 'cslake train' first."));
-    List<String> mismatches = model.mismatches(features.schema());
-    if (!mismatches.isEmpty()) {
-      throw CslakeException.contract(
-          "Cannot score with the churn model "
-              + model.version()
-              + ": its feature schema does not match gold/"
-              + ChurnFeatures.TABLE
-              + " ("
-              + String.join("; ", mismatches)
-              + "). The features changed since it was trained (a source added or removed, a"
-              + " column's type changed): run 'cslake train' to fit a model on them.");
+    Optional<ChurnModel> model = withModel ? Optional.of(model(ctx, features)) : Optional.empty();
+    List<BandCount> bands = List.of();
+    long accounts = 0;
+    double atRisk = 0;
+    if (model.isPresent()) {
+      bands = scoreAndMerge(ctx, model.get(), features, asOf, scoredAt);
+      accounts = bands.stream().mapToLong(BandCount::accounts).sum();
+      atRisk = bands.stream().mapToDouble(BandCount::mrrAtRisk).sum();
+      LOG.info("score: {} accounts scored as of {}, MRR at risk {}", accounts, asOf, atRisk);
+      refreshLatest(ctx);
+    } else {
+      LOG.warn(
+          "score {} as of {}: no churn model, so no gold/{}; writing health, account_360 and"
+              + " alerts",
+          ctx.runId(),
+          asOf,
+          ChurnScorer.TABLE);
     }
-    LOG.info(
-        "score {} as of {} with {} ({})", ctx.runId(), asOf, model.version(), model.algorithm());
-    Dataset<Row> snapshot =
-        features.filter(col(ChurnFeatures.AS_OF_DATE).equalTo(lit(Date.valueOf(asOf))));
-    Dataset<Row> scores =
-        ChurnScorer.score(
-            model,
-            snapshot,
-            new ChurnScorer.Bands(config.model().riskHigh(), config.model().riskMedium()),
-            scoredAt);
-
-    String path = ctx.lakehouse().gold(ChurnScorer.TABLE);
-    merge(spark, scores, path, asOf);
-    Dataset<Row> written =
-        spark
-            .read()
-            .format("delta")
-            .load(path)
-            .filter(col(ChurnScorer.AS_OF_DATE).equalTo(lit(Date.valueOf(asOf))));
-    List<BandCount> bands = bands(written);
-    long accounts = bands.stream().mapToLong(BandCount::accounts).sum();
-    double atRisk = bands.stream().mapToDouble(BandCount::mrrAtRisk).sum();
-    LOG.info("score: {} accounts scored as of {}, MRR at risk {}", accounts, asOf, atRisk);
-
-    refreshLatest(ctx);
 
     // Health of every snapshot (the trend compares consecutive ones), then its backtest.
     String healthPath = ctx.lakehouse().gold(HealthScore.TABLE);
@@ -253,13 +253,14 @@ public final class ScoreJob {
         backtest.overall().accounts());
 
     refreshTeamHealth(ctx, healthPath, asOf);
-    long rows360 = refreshAccount360(ctx).orElse(0L);
+    long rows360 =
+        (model.isPresent() ? refreshAccount360(ctx) : refreshAccount360(ctx, asOf)).orElse(0L);
     Alerts alerts = alerts(ctx, scoredAt);
     return new Report(
         ctx.runId(),
         asOf,
-        model.version(),
-        model.algorithm(),
+        model.map(ChurnModel::version).orElse(null),
+        model.map(ChurnModel::algorithm).orElse(null),
         accounts,
         bands,
         atRisk,
@@ -267,6 +268,60 @@ public final class ScoreJob {
         backtest,
         weights,
         alerts);
+  }
+
+  /** The newest registered model, which must fit the features. */
+  private static ChurnModel model(JobContext ctx, Dataset<Row> features) {
+    ChurnModel model =
+        latestModel(ctx)
+            .orElseThrow(
+                () ->
+                    CslakeException.contract(
+                        "Cannot score: no churn model is registered in gold/"
+                            + TrainJob.MODEL_RUNS
+                            + " under "
+                            + ctx.lakehouse().root()
+                            + ". Run 'cslake train' first."));
+    List<String> mismatches = model.mismatches(features.schema());
+    if (!mismatches.isEmpty()) {
+      throw CslakeException.contract(
+          "Cannot score with the churn model "
+              + model.version()
+              + ": its feature schema does not match gold/"
+              + ChurnFeatures.TABLE
+              + " ("
+              + String.join("; ", mismatches)
+              + "). The features changed since it was trained (a source added or removed, a"
+              + " column's type changed): run 'cslake train' to fit a model on them.");
+    }
+    return model;
+  }
+
+  /** Scores the snapshot of {@code asOf}, MERGEs the scores and returns the bands written. */
+  private static List<BandCount> scoreAndMerge(
+      JobContext ctx, ChurnModel model, Dataset<Row> features, LocalDate asOf, Timestamp scoredAt) {
+    CslakeConfig config = ctx.config();
+    SparkSession spark = ctx.spark();
+    LOG.info(
+        "score {} as of {} with {} ({})", ctx.runId(), asOf, model.version(), model.algorithm());
+    Dataset<Row> snapshot =
+        features.filter(col(ChurnFeatures.AS_OF_DATE).equalTo(lit(Date.valueOf(asOf))));
+    Dataset<Row> scores =
+        ChurnScorer.score(
+            model,
+            snapshot,
+            new ChurnScorer.Bands(config.model().riskHigh(), config.model().riskMedium()),
+            scoredAt);
+
+    String path = ctx.lakehouse().gold(ChurnScorer.TABLE);
+    merge(spark, scores, path, asOf);
+    Dataset<Row> written =
+        spark
+            .read()
+            .format("delta")
+            .load(path)
+            .filter(col(ChurnScorer.AS_OF_DATE).equalTo(lit(Date.valueOf(asOf))));
+    return bands(written);
   }
 
   /**
@@ -499,9 +554,8 @@ public final class ScoreJob {
   public static Optional<Long> refreshAccount360(JobContext ctx) {
     SparkSession spark = ctx.spark();
     String scoresPath = ctx.lakehouse().gold(ChurnScorer.TABLE);
-    String featuresPath = ctx.lakehouse().gold(ChurnFeatures.TABLE);
     if (!DeltaTable.isDeltaTable(spark, scoresPath)
-        || !DeltaTable.isDeltaTable(spark, featuresPath)) {
+        || !DeltaTable.isDeltaTable(spark, ctx.lakehouse().gold(ChurnFeatures.TABLE))) {
       return Optional.empty();
     }
     Dataset<Row> risk = spark.read().format("delta").load(ctx.lakehouse().gold(LATEST));
@@ -509,30 +563,48 @@ public final class ScoreJob {
     if (newest.isNullAt(0)) {
       return Optional.empty();
     }
-    Date day = newest.getDate(0);
+    return Optional.of(
+        writeAccount360(
+            ctx,
+            newest.getDate(0),
+            Optional.of(
+                risk.drop(
+                    ChurnScorer.CONTRIBUTIONS,
+                    ChurnScorer.BASE_VALUE,
+                    ChurnScorer.RAW_MARGIN,
+                    ChurnScorer.MRR))));
+  }
+
+  /**
+   * Rebuilds {@code gold/account_360} at {@code day} without risk columns: what {@code run} does
+   * when no churn model could be trained yet (scores of an older model would describe another day).
+   */
+  public static Optional<Long> refreshAccount360(JobContext ctx, LocalDate day) {
+    if (!DeltaTable.isDeltaTable(ctx.spark(), ctx.lakehouse().gold(ChurnFeatures.TABLE))) {
+      return Optional.empty();
+    }
+    return Optional.of(writeAccount360(ctx, Date.valueOf(day), Optional.empty()));
+  }
+
+  private static long writeAccount360(JobContext ctx, Date day, Optional<Dataset<Row>> risk) {
+    SparkSession spark = ctx.spark();
     Dataset<Row> snapshot =
         spark
             .read()
             .format("delta")
-            .load(featuresPath)
+            .load(ctx.lakehouse().gold(ChurnFeatures.TABLE))
             .filter(col(ChurnFeatures.AS_OF_DATE).equalTo(lit(day)));
     List<Optional<Dataset<Row>>> others = new ArrayList<>();
     others.add(
         gold(ctx, HealthScore.TABLE).map(h -> h.filter(col("as_of_date").equalTo(lit(day)))));
-    others.add(
-        Optional.of(
-            risk.drop(
-                ChurnScorer.CONTRIBUTIONS,
-                ChurnScorer.BASE_VALUE,
-                ChurnScorer.RAW_MARGIN,
-                ChurnScorer.MRR)));
+    others.add(risk);
     others.add(gold(ctx, io.cslake.transform.clv.ClvTables.CLV));
     Dataset<Row> table = Account360.build(snapshot, Silver.orEmpty(ctx, Source.ACCOUNTS), others);
     String path = ctx.lakehouse().gold(Account360.TABLE);
     DeltaWriter.overwrite(table, path, List.of());
     long rows = spark.read().format("delta").load(path).count();
     LOG.info("score: {} rows in gold/{} as of {}", rows, Account360.TABLE, day.toString());
-    return Optional.of(rows);
+    return rows;
   }
 
   private static Optional<Dataset<Row>> gold(JobContext ctx, String table) {

@@ -6,6 +6,8 @@ import static org.apache.spark.sql.functions.desc;
 import static org.apache.spark.sql.functions.format_string;
 import static org.apache.spark.sql.functions.hash;
 import static org.apache.spark.sql.functions.lit;
+import static org.apache.spark.sql.functions.max;
+import static org.apache.spark.sql.functions.min;
 import static org.apache.spark.sql.functions.struct;
 import static org.apache.spark.sql.functions.sum;
 import static org.apache.spark.sql.functions.to_json;
@@ -71,8 +73,8 @@ import org.slf4j.LoggerFactory;
  * one model (docs/operations.md).
  *
  * <p>Features: every column of churn_features but the keys and the label columns; strings are
- * categorical, numbers and booleans numeric; a column with no value in any labelled row is left out
- * (logged).
+ * categorical, numbers and booleans numeric; a column with no value, or one value only, in the
+ * training rows is left out (logged, and recorded in {@code model_runs.features_left_out}).
  */
 public final class TrainJob {
   private static final Logger LOG = LoggerFactory.getLogger(TrainJob.class);
@@ -167,8 +169,6 @@ public final class TrainJob {
       Dataset<Row> labelled,
       Timestamp started,
       String fingerprint) {
-    List<String> left = new ArrayList<>();
-    Candidates.Schema schema = schema(labelled, left);
     Row sizes =
         labelled
             .agg(
@@ -179,22 +179,25 @@ public final class TrainJob {
     long churned = sizes.isNullAt(1) ? 0 : sizes.getLong(1);
     if (rows == 0) {
       throw CslakeException.contract(
-          "Cannot train: no snapshot of gold/"
+          "Cannot train yet: no snapshot of gold/"
               + ChurnFeatures.TABLE
-              + " has an observable label (a snapshot needs cslake.features.horizon-days +"
+              + " has an observable label; needs a snapshot with cslake.features.horizon-days +"
               + " churn-grace-days = "
               + config.features().labelWindowDays()
-              + " days of data after it). Add history (cslake.features.history-months) or wait for"
+              + " days of data after it. Add history (cslake.features.history-months) or wait for"
               + " more data.");
     }
     if (churned == 0 || churned == rows) {
       throw CslakeException.contract(
-          "Cannot train: all "
+          "Cannot train yet: "
+              + labelledDates(labelled)
+              + " labelled snapshot(s), "
               + rows
-              + " labelled account-snapshots "
-              + (churned == 0 ? "retained" : "churned")
-              + "; a churn model needs both outcomes. Add history"
-              + " (cslake.features.history-months) or check the subscriptions' end dates.");
+              + " account-snapshots with "
+              + churned
+              + " churned; needs both churned and retained accounts. Add history"
+              + " (cslake.features.history-months), wait for more data, or check the"
+              + " subscriptions' end dates.");
     }
     CslakeConfig.ModelSettings m = config.model();
     TimeSplit.Split split =
@@ -214,8 +217,23 @@ public final class TrainJob {
           split.trainDates().get(0),
           split.trainDates().get(split.trainDates().size() - 1));
     }
-    requireBothOutcomes(split.train(), "training");
-    requireBothOutcomes(split.validation(), "validation");
+    requireBothOutcomes(split.train(), "training", split);
+    requireBothOutcomes(split.validation(), "validation", split);
+    // The features are chosen on the rows the candidates are fitted on: a column with values only
+    // in the validation snapshot (a young company's first surveys) cannot be imputed from training.
+    List<String> left = new ArrayList<>();
+    Candidates.Schema schema = schema(split.train(), left);
+    if (schema.numeric().isEmpty() && schema.categorical().isEmpty()) {
+      throw CslakeException.contract(
+          "Cannot train yet: no feature of gold/"
+              + ChurnFeatures.TABLE
+              + " varies over the "
+              + split.trainDates().size()
+              + " training snapshot(s) ("
+              + String.join("; ", left)
+              + "); needs at least one feature with two different values. Add history"
+              + " (cslake.features.history-months) or wait for more data.");
+    }
 
     ChurnTrainer.Settings settings =
         new ChurnTrainer.Settings(
@@ -388,35 +406,44 @@ public final class TrainJob {
     return String.join("|", out);
   }
 
-  /** The feature schema of churn_features: strings categorical, numbers and booleans numeric. */
-  static Candidates.Schema schema(Dataset<Row> labelled, List<String> left) {
+  /**
+   * The feature schema of the training rows: strings categorical, numbers and booleans numeric. A
+   * column with no value in any training row, or with one value only (after imputation every row
+   * would hold it), carries nothing a model can learn and is left out, with why.
+   */
+  static Candidates.Schema schema(Dataset<Row> training, List<String> left) {
     List<String> candidates = new ArrayList<>();
-    List<Column> nonNull = new ArrayList<>();
-    for (StructField f : labelled.schema().fields()) {
+    List<Column> stats = new ArrayList<>();
+    for (StructField f : training.schema().fields()) {
       if (NOT_FEATURES.contains(f.name())) {
         continue;
       }
       DataType t = f.dataType();
       if (t instanceof NumericType || t instanceof BooleanType || t.equals(DataTypes.StringType)) {
         candidates.add(f.name());
-        nonNull.add(count(col(f.name())));
+        Column c = t.equals(DataTypes.StringType) ? col(f.name()) : col(f.name()).cast("double");
+        stats.add(count(col(f.name())));
+        stats.add(min(c).cast("string"));
+        stats.add(max(c).cast("string"));
       } else {
         left.add(f.name() + " (type " + t.simpleString() + " is not a feature type)");
       }
     }
-    Row counts =
-        labelled
-            .agg(nonNull.get(0), nonNull.subList(1, nonNull.size()).toArray(Column[]::new))
-            .first();
     List<String> numeric = new ArrayList<>();
     List<String> categorical = new ArrayList<>();
+    if (candidates.isEmpty()) {
+      return new Candidates.Schema(numeric, categorical);
+    }
+    // One pass over the training rows for every column's count, minimum and maximum.
+    Row r =
+        training.agg(stats.get(0), stats.subList(1, stats.size()).toArray(Column[]::new)).first();
     for (int i = 0; i < candidates.size(); i++) {
       String name = candidates.get(i);
-      if (counts.getLong(i) == 0) {
-        left.add(name + " (no value in any labelled row)");
-        continue;
-      }
-      if (labelled.schema().apply(name).dataType().equals(DataTypes.StringType)) {
+      if (r.getLong(3 * i) == 0) {
+        left.add(name + " (no value in any training row)");
+      } else if (r.getString(3 * i + 1).equals(r.getString(3 * i + 2))) {
+        left.add(name + " (the same value, " + r.getString(3 * i + 1) + ", in every training row)");
+      } else if (training.schema().apply(name).dataType().equals(DataTypes.StringType)) {
         categorical.add(name);
       } else {
         numeric.add(name);
@@ -428,7 +455,7 @@ public final class TrainJob {
     return new Candidates.Schema(numeric, categorical);
   }
 
-  private static void requireBothOutcomes(Dataset<Row> rows, String side) {
+  private static void requireBothOutcomes(Dataset<Row> rows, String side, TimeSplit.Split split) {
     Row r =
         rows.agg(
                 count(lit(1)),
@@ -437,15 +464,31 @@ public final class TrainJob {
     long n = r.getLong(0);
     long churned = r.isNullAt(1) ? 0 : r.getLong(1);
     if (churned == 0 || churned == n) {
+      String dates =
+          split.method() == TimeSplit.Method.TIME
+              ? (side.equals("training")
+                  ? split.trainDates().size()
+                      + " training snapshot(s) from "
+                      + split.trainDates().get(0)
+                      + " to "
+                      + split.trainDates().get(split.trainDates().size() - 1)
+                  : "the validation snapshot of " + split.validationDate())
+              : "the " + side + " accounts of the stratified hold-out";
       throw CslakeException.contract(
           String.format(
               Locale.ROOT,
-              "Cannot train: the %s rows (%d account-snapshots) hold %d churned; both outcomes are"
-                  + " needed. Add history (cslake.features.history-months) or more accounts.",
-              side,
+              "Cannot train yet: %s hold %d account-snapshots with %d churned; needs both churned"
+                  + " and retained accounts on each side of the time split. Add history"
+                  + " (cslake.features.history-months), more accounts, or wait for more data.",
+              dates,
               n,
               churned));
     }
+  }
+
+  /** How many snapshot dates {@code labelled} holds (one per month of history: a small list). */
+  private static long labelledDates(Dataset<Row> labelled) {
+    return labelled.select(ChurnFeatures.AS_OF_DATE).distinct().count();
   }
 
   private static Map<String, String> params(
@@ -531,6 +574,9 @@ public final class TrainJob {
   /** What the model was trained on (see {@link #fingerprint}); null in rows from before it. */
   public static final String INPUT_FINGERPRINT = "input_fingerprint";
 
+  /** Columns of churn_features the model does not use, each with why; null in older rows. */
+  public static final String FEATURES_LEFT_OUT = "features_left_out";
+
   /** The schema of {@code model_runs} (docs/tables.md). */
   public static final StructType MODEL_RUNS_SCHEMA =
       new StructType()
@@ -557,7 +603,8 @@ public final class TrainJob {
           .add("feature_importances", DataTypes.createArrayType(IMPORTANCE))
           .add(FEATURE_SCHEMA, DataTypes.createArrayType(FEATURE))
           .add(ARTIFACT_PATH, DataTypes.StringType)
-          .add(INPUT_FINGERPRINT, DataTypes.StringType);
+          .add(INPUT_FINGERPRINT, DataTypes.StringType)
+          .add(FEATURES_LEFT_OUT, DataTypes.createArrayType(DataTypes.StringType));
 
   private static Dataset<Row> modelRunRow(
       JobContext ctx, Report r, Timestamp started, String fingerprint) {
@@ -606,7 +653,8 @@ public final class TrainJob {
             importances,
             features,
             r.modelPath(),
-            fingerprint);
+            fingerprint,
+            r.left());
     return ctx.spark().createDataFrame(List.of(row), MODEL_RUNS_SCHEMA);
   }
 
