@@ -5,12 +5,14 @@ import io.cslake.config.CslakeConfig;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Optional;
+import org.apache.hadoop.conf.Configuration;
 import org.apache.spark.SparkConf;
 import org.apache.spark.internal.config.ConfigEntry;
 import org.apache.spark.sql.SparkSession;
 import org.apache.spark.sql.internal.SQLConf;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import scala.Tuple2;
 
 /**
  * The Spark session of a job: the running one if there is one, else a new one on the master of
@@ -69,6 +71,29 @@ public final class SparkSessions {
           }
         });
     return spark;
+  }
+
+  /**
+   * The Hadoop configuration that reads a file before the job's session exists (a {@code --conf}
+   * URI): a copy of the running session's (its file systems and credentials), else Hadoop's
+   * defaults with the {@code spark.hadoop.*} settings spark-submit passed; then {@code settings}
+   * (the {@code spark.hadoop.*} settings of {@code --set}, prefix removed) on top.
+   */
+  public static Configuration hadoopConfiguration(Map<String, String> settings) {
+    Configuration conf =
+        running()
+            .map(s -> new Configuration(s.sparkContext().hadoopConfiguration()))
+            .orElseGet(
+                () -> {
+                  Configuration c = new Configuration();
+                  for (Tuple2<String, String> e :
+                      new SparkConf(true).getAllWithPrefix("spark.hadoop.")) {
+                    c.set(e._1(), e._2());
+                  }
+                  return c;
+                });
+    settings.forEach(conf::set);
+    return conf;
   }
 
   /** The session already running in this JVM: this thread's active one, else the default one. */

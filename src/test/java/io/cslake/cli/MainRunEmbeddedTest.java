@@ -3,8 +3,12 @@ package io.cslake.cli;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.cslake.SparkTestBase;
+import io.cslake.config.SchemeTestFileSystem;
 import io.cslake.job.SparkSessions;
+import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import org.apache.hadoop.conf.Configuration;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
@@ -48,6 +52,37 @@ class MainRunEmbeddedTest extends SparkTestBase {
     assertThat(result.err()).doesNotContain("Cannot start Spark");
     assertThat(spark.read().parquet(out.resolve("accounts").toString()).count())
         .isEqualTo(accounts);
+  }
+
+  /**
+   * A {@code --conf} URI is read with the running session's Hadoop configuration: the scheme is
+   * registered there only, and the file's unknown key is reported naming the URI.
+   */
+  @Test
+  void confUriIsReadWithTheRunningSessionsHadoopConfiguration() throws IOException {
+    Path conf = newDir("embedded-conf-uri").resolve("typo.conf");
+    Files.writeString(conf, "cslake.lakehous = /x\n");
+    String uri = SchemeTestFileSystem.uri(conf);
+    Configuration hadoop = spark.sparkContext().hadoopConfiguration();
+    String disableCache = "fs." + SchemeTestFileSystem.SCHEME + ".impl.disable.cache";
+
+    MainTest.Result unregistered = MainTest.run("ingest", "--conf", uri);
+    hadoop.set(SchemeTestFileSystem.IMPL_KEY, SchemeTestFileSystem.class.getName());
+    hadoop.set(disableCache, "true");
+    MainTest.Result registered;
+    try {
+      registered = MainTest.run("ingest", "--conf", uri);
+    } finally {
+      hadoop.unset(SchemeTestFileSystem.IMPL_KEY);
+      hadoop.unset(disableCache);
+    }
+
+    assertThat(unregistered.exitCode()).isEqualTo(2);
+    assertThat(unregistered.err()).contains("'" + uri + "'").contains("through Hadoop");
+    assertThat(registered.exitCode()).isEqualTo(2);
+    assertThat(registered.err())
+        .contains("'cslake.lakehous' (" + uri + ": 1)")
+        .doesNotContain("\tat ");
   }
 
   @Test
