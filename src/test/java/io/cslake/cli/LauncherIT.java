@@ -166,6 +166,21 @@ class LauncherIT {
             .load(dir.resolve("lakehouse/silver/usage_events").toString())
             .count();
     assertThat(silver).as("events in silver").isPositive().isEqualTo(usage.getLong(1));
+
+    // The same file as a file:/// URI, read through Hadoop's FileSystem: the re-run changes
+    // nothing.
+    String uri = dir.resolve("my.conf").toAbsolutePath().toUri().toString();
+    assertThat(uri).startsWith("file:///");
+    Launched again =
+        launch(LAUNCHER, dir, Map.of("CSLAKE_DRIVER_MEMORY", "1g"), "ingest", "--conf", uri);
+    assertThat(again.exitCode()).as(again.err()).isZero();
+    assertThat(
+            spark
+                .read()
+                .format("delta")
+                .load(dir.resolve("lakehouse/silver/usage_events").toString())
+                .count())
+        .isEqualTo(silver);
   }
 
   @Test
