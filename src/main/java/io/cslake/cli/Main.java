@@ -9,9 +9,9 @@ import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
 /**
- * The one entry point of cslake, locally ({@code bin/cslake}) and under {@code spark-submit --class
- * io.cslake.cli.Main}. Exit codes: 0 success, 2 usage or configuration error, 3 input-contract
- * error, 1 anything else.
+ * The one entry point of cslake, locally ({@code bin/cslake}), under {@code spark-submit --class
+ * io.cslake.cli.Main}, and embedded in a JVM that already runs Spark ({@link #run}). Exit codes: 0
+ * success, 2 usage or configuration error, 3 input-contract error, 1 anything else.
  */
 @Command(
     name = "cslake",
@@ -40,6 +40,10 @@ public final class Main implements Runnable {
     throw new CommandLine.ParameterException(spec.commandLine(), "Missing a command.");
   }
 
+  /**
+   * Runs a command line as a program: the exit code is the JVM's, and the SparkSession the command
+   * used is stopped first. Embedding code calls {@link #run} instead.
+   */
   public static void main(String[] args) {
     int code = run(args);
     SparkSession.getActiveSession().foreach(s -> stop(s));
@@ -51,7 +55,16 @@ public final class Main implements Runnable {
     return null;
   }
 
-  /** Runs a command line in this JVM and returns its exit code. */
+  /**
+   * Runs a command line in this JVM and returns its exit code, for a notebook, a Databricks JAR
+   * task or any program that embeds cslake. Commands run on the SparkSession already running in the
+   * JVM (the thread's active one, else the default one) whatever the configuration's master;
+   * without one they start a session as {@code main} does (a master from spark-submit or {@code
+   * cslake.spark.master}, else exit 2). The session is never stopped and the JVM never exits;
+   * errors are printed to {@code System.err} and returned as their exit code, not thrown. cslake's
+   * SQL settings (UTC session time zone, non-ANSI casts, shuffle partitions, {@code
+   * cslake.spark.conf}) stay set on the session afterwards.
+   */
   public static int run(String... args) {
     CommandLine cli = new CommandLine(new Main());
     cli.setExecutionExceptionHandler(Main::handle);

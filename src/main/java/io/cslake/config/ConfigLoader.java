@@ -6,6 +6,7 @@ import com.typesafe.config.ConfigFactory;
 import com.typesafe.config.ConfigList;
 import com.typesafe.config.ConfigObject;
 import com.typesafe.config.ConfigParseOptions;
+import com.typesafe.config.ConfigSyntax;
 import com.typesafe.config.ConfigUtil;
 import com.typesafe.config.ConfigValue;
 import com.typesafe.config.ConfigValueType;
@@ -24,6 +25,11 @@ import io.cslake.config.CslakeConfig.SparkSettings;
 import io.cslake.config.SourceConfig.Format;
 import io.cslake.contract.Source;
 import java.io.File;
+import java.io.FileNotFoundException;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.io.Reader;
+import java.nio.charset.StandardCharsets;
 import java.time.LocalDate;
 import java.time.format.DateTimeParseException;
 import java.util.ArrayList;
@@ -35,11 +41,17 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
+import java.util.function.Function;
+import java.util.function.Supplier;
 import java.util.stream.Collectors;
+import org.apache.hadoop.conf.Configuration;
+import org.apache.hadoop.fs.FileSystem;
+import org.apache.hadoop.fs.Path;
 
 /**
  * Builds the one {@link CslakeConfig} of a run from the packaged defaults ({@code cslake.conf}, a
- * copy of {@code conf/cslake.conf}), the {@code --conf} files and the {@code --set} pairs, in that
+ * copy of {@code conf/cslake.conf}), the {@code --conf} files (local paths, or URIs of any Hadoop
+ * file system) and {@code --conf-string}s in the order given, and the {@code --set} pairs, in that
  * order of precedence (later wins). Every key the user gives is checked against the defaults: an
  * unknown key or a value of the wrong type is a usage error naming the key and where it came from.
  */
@@ -47,6 +59,7 @@ public final class ConfigLoader {
   private static final String ROOT = "cslake";
   private static final String DEFAULTS_RESOURCE = "cslake.conf";
   private static final String RULES = ROOT + ".playbooks.rules";
+  private static final String HADOOP_PREFIX = "spark.hadoop.";
   private static final List<String> RULE_KEYS = List.of("name", "when", "severity", "action");
 
   /** Keys whose default is null but whose value, when given, is a number. */
@@ -56,25 +69,54 @@ public final class ConfigLoader {
   private ConfigLoader() {}
 
   /**
-   * Loads and validates the configuration.
-   *
-   * @param files {@code --conf} files, in the order given (later wins)
-   * @param sets {@code --set key=value} pairs, in the order given (later wins)
-   * @param asOf the {@code --as-of} date, or null
+   * Loads and validates the configuration from local files; see {@link #load(List, List, String,
+   * Function)}.
    */
   public static CslakeConfig load(List<File> files, List<String> sets, String asOf) {
+    return load(
+        files.stream().map(f -> ConfSource.location(f.getPath())).toList(),
+        sets,
+        asOf,
+        ConfigLoader::hadoopConfiguration);
+  }
+
+  /**
+   * Loads and validates the configuration.
+   *
+   * @param sources {@code --conf} locations and {@code --conf-string}s, in the order given (later
+   *     wins)
+   * @param sets {@code --set key=value} pairs, in the order given (later wins)
+   * @param asOf the {@code --as-of} date, or null
+   * @param hadoop the Hadoop configuration that reads a location with a scheme, given the {@code
+   *     spark.hadoop.*} settings of {@code --set} (prefix removed); called only for such a location
+   */
+  public static CslakeConfig load(
+      List<ConfSource> sources,
+      List<String> sets,
+      String asOf,
+      Function<Map<String, String>, Configuration> hadoop) {
     Config defaults = ConfigFactory.parseResources(ConfigLoader.class, "/" + DEFAULTS_RESOURCE);
     if (!defaults.hasPath(ROOT)) {
       throw CslakeException.failure(
           "Cannot find the packaged defaults " + DEFAULTS_RESOURCE + " on the classpath.", null);
     }
-    List<Config> layers = new ArrayList<>();
-    for (File file : files) {
-      layers.add(parseFile(file));
-    }
+    List<Config> setLayers = new ArrayList<>();
     for (String set : sets) {
-      layers.add(parseSet(set));
+      setLayers.add(parseSet(set));
     }
+    Configuration[] hadoopConf = new Configuration[1];
+    Supplier<Configuration> lazyHadoop =
+        () -> {
+          if (hadoopConf[0] == null) {
+            hadoopConf[0] = hadoop.apply(hadoopSettings(setLayers));
+          }
+          return hadoopConf[0];
+        };
+    List<Config> layers = new ArrayList<>();
+    for (ConfSource source : sources) {
+      layers.add(parse(source, lazyHadoop));
+    }
+    layers.addAll(setLayers);
     if (asOf != null) {
       layers.add(
           ConfigFactory.parseMap(Map.of(ROOT + ".as-of", asOf), "--as-of " + asOf)
@@ -92,13 +134,47 @@ public final class ConfigLoader {
     }
     // Values built from substitutions (${...}) are type-checked once resolved.
     check(merged.root(), new ArrayList<>(), defaults);
-    return build(merged.getConfig(ROOT), describe(files, sets, asOf));
+    return build(merged.getConfig(ROOT), describe(sources, sets, asOf));
   }
 
-  private static String describe(List<File> files, List<String> sets, String asOf) {
+  /**
+   * A Hadoop configuration with Hadoop's defaults (core-site.xml on the classpath) and {@code
+   * settings}: what reads a {@code --conf} URI when the caller has no Spark at hand.
+   */
+  public static Configuration hadoopConfiguration(Map<String, String> settings) {
+    Configuration conf = new Configuration();
+    settings.forEach(conf::set);
+    return conf;
+  }
+
+  /** The {@code spark.hadoop.*} entries of {@code cslake.spark.conf} in --set, prefix removed. */
+  private static Map<String, String> hadoopSettings(List<Config> setLayers) {
+    Config sets = ConfigFactory.empty();
+    for (Config layer : setLayers) {
+      sets = layer.withFallback(sets);
+    }
+    String key = ROOT + ".spark.conf";
+    Map<String, String> settings = new LinkedHashMap<>();
+    try {
+      if (sets.hasPath(key) && sets.getValue(key) instanceof ConfigObject) {
+        stringMap(sets.getConfig(key))
+            .forEach(
+                (k, v) -> {
+                  if (k.startsWith(HADOOP_PREFIX) && k.length() > HADOOP_PREFIX.length()) {
+                    settings.put(k.substring(HADOOP_PREFIX.length()), v);
+                  }
+                });
+      }
+    } catch (ConfigException e) {
+      // A malformed or unresolved --set: the checks after parsing name it.
+    }
+    return settings;
+  }
+
+  private static String describe(List<ConfSource> sources, List<String> sets, String asOf) {
     List<String> parts = new ArrayList<>();
     parts.add("defaults");
-    files.forEach(f -> parts.add(f.getPath()));
+    sources.forEach(s -> parts.add(s.origin()));
     if (!sets.isEmpty()) {
       parts.add("--set");
     }
@@ -106,6 +182,22 @@ public final class ConfigLoader {
       parts.add("--as-of");
     }
     return String.join(" < ", parts);
+  }
+
+  private static Config parse(ConfSource source, Supplier<Configuration> hadoop) {
+    if (source.isInline()) {
+      try {
+        return ConfigFactory.parseString(
+            source.hocon(), ConfigParseOptions.defaults().setOriginDescription(source.origin()));
+      } catch (ConfigException e) {
+        throw CslakeException.usage(
+            "Cannot parse " + source.origin() + " '" + source.hocon() + "': " + e.getMessage());
+      }
+    }
+    if (source.isUri()) {
+      return parseUri(source.location(), hadoop.get());
+    }
+    return parseFile(new File(source.location()));
   }
 
   private static Config parseFile(File file) {
@@ -120,6 +212,51 @@ public final class ConfigLoader {
     } catch (ConfigException e) {
       throw CslakeException.usage(
           "Cannot parse configuration file '" + file.getPath() + "': " + e.getMessage());
+    }
+  }
+
+  /** Reads a configuration file through Hadoop's FileSystem of its URI's scheme. */
+  private static Config parseUri(String location, Configuration hadoop) {
+    String noFile =
+        "Cannot read configuration file '"
+            + location
+            + "': it does not exist or is not a file. Pass an existing HOCON file to --conf.";
+    Path path;
+    try {
+      path = new Path(location);
+    } catch (IllegalArgumentException e) {
+      throw CslakeException.usage(
+          "Cannot read configuration file '" + location + "': not a valid URI: " + e.getMessage());
+    }
+    try {
+      FileSystem fs = path.getFileSystem(hadoop);
+      if (!fs.getFileStatus(path).isFile()) {
+        throw CslakeException.usage(noFile);
+      }
+      try (Reader reader = new InputStreamReader(fs.open(path), StandardCharsets.UTF_8)) {
+        return ConfigFactory.parseReader(
+            reader,
+            ConfigParseOptions.defaults()
+                .setOriginDescription(location)
+                .setSyntax(ConfigSyntax.CONF));
+      }
+    } catch (FileNotFoundException e) {
+      throw CslakeException.usage(noFile);
+    } catch (ConfigException e) {
+      throw CslakeException.usage(
+          "Cannot parse configuration file '" + location + "': " + e.getMessage());
+    } catch (IOException | RuntimeException e) {
+      if (e instanceof CslakeException known) {
+        throw known;
+      }
+      throw CslakeException.usage(
+          "Cannot read configuration file '"
+              + location
+              + "' through Hadoop's FileSystem: "
+              + e
+              + ". Check that the file system's connector is on the classpath (e.g. hadoop-aws"
+              + " for s3a://) and that its credentials are set (spark-submit --conf"
+              + " spark.hadoop.<key>=..., or --set cslake.spark.conf.\"spark.hadoop.<key>\"=...).");
     }
   }
 

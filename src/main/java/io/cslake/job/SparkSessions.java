@@ -4,38 +4,47 @@ import io.cslake.CslakeException;
 import io.cslake.config.CslakeConfig;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.Optional;
+import org.apache.hadoop.conf.Configuration;
 import org.apache.spark.SparkConf;
 import org.apache.spark.internal.config.ConfigEntry;
 import org.apache.spark.sql.SparkSession;
 import org.apache.spark.sql.internal.SQLConf;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import scala.Tuple2;
 
-/** Builds the Spark session of a job: Delta enabled, UTC, non-ANSI casts, the configured master. */
+/**
+ * The Spark session of a job: the running one if there is one, else a new one on the master of
+ * spark-submit, the configuration or the launcher; Delta enabled, UTC, non-ANSI casts.
+ */
 public final class SparkSessions {
   private static final Logger LOG = LoggerFactory.getLogger(SparkSessions.class);
 
   private SparkSessions() {}
 
   /**
-   * The session for a job. A master set by spark-submit (the {@code spark.master} property) wins
-   * over {@code cslake.spark.master}; when neither is set the job cannot start.
+   * The JVM system property through which a launcher names the master to use when nothing else
+   * does: {@code bin/cslake} sets it to {@code local[*]}. It is not a configuration key, so a
+   * configuration file never has to repeat it and spark-submit never sees it.
+   */
+  public static final String LAUNCHER_MASTER_PROPERTY = "cslake.launcher.master";
+
+  /**
+   * The session for a job. When a session already runs in this JVM (a notebook, a Databricks job,
+   * {@link io.cslake.cli.Main#run} embedded), the job uses it, whatever its master. Otherwise a new
+   * session starts on the first master of: the one spark-submit set (the {@code spark.master}
+   * property), {@code cslake.spark.master}, the launcher's default ({@value
+   * #LAUNCHER_MASTER_PROPERTY}); when none is set the job cannot start.
    */
   public static SparkSession create(CslakeConfig config) {
-    SparkConf launched = new SparkConf(true);
     SparkSession.Builder builder = SparkSession.builder().appName(config.spark().appName());
-    if (!launched.contains("spark.master")) {
-      String master =
-          config
-              .spark()
-              .master()
-              .orElseThrow(
-                  () ->
-                      CslakeException.usage(
-                          "Cannot start Spark: no master is set. Run through spark-submit --master"
-                              + " ..., use bin/cslake (local[*]), or set cslake.spark.master."));
-      builder.master(master);
-    }
+    master(
+            new SparkConf(true),
+            config.spark().master(),
+            running().isPresent(),
+            System.getProperty(LAUNCHER_MASTER_PROPERTY))
+        .ifPresent(builder::master);
     builder
         .config("spark.sql.extensions", "io.delta.sql.DeltaSparkSessionExtension")
         .config(
@@ -62,6 +71,67 @@ public final class SparkSessions {
           }
         });
     return spark;
+  }
+
+  /**
+   * The Hadoop configuration that reads a file before the job's session exists (a {@code --conf}
+   * URI): a copy of the running session's (its file systems and credentials), else Hadoop's
+   * defaults with the {@code spark.hadoop.*} settings spark-submit passed; then {@code settings}
+   * (the {@code spark.hadoop.*} settings of {@code --set}, prefix removed) on top.
+   */
+  public static Configuration hadoopConfiguration(Map<String, String> settings) {
+    Configuration conf =
+        running()
+            .map(s -> new Configuration(s.sparkContext().hadoopConfiguration()))
+            .orElseGet(
+                () -> {
+                  Configuration c = new Configuration();
+                  for (Tuple2<String, String> e :
+                      new SparkConf(true).getAllWithPrefix("spark.hadoop.")) {
+                    c.set(e._1(), e._2());
+                  }
+                  return c;
+                });
+    settings.forEach(conf::set);
+    return conf;
+  }
+
+  /** The session already running in this JVM: this thread's active one, else the default one. */
+  public static Optional<SparkSession> running() {
+    scala.Option<SparkSession> active = SparkSession.getActiveSession();
+    if (active.isDefined()) {
+      return Optional.of(active.get());
+    }
+    scala.Option<SparkSession> fallback = SparkSession.getDefaultSession();
+    return fallback.isDefined() ? Optional.of(fallback.get()) : Optional.empty();
+  }
+
+  /**
+   * The master to give the session builder, empty when Spark already has one: spark-submit's (in
+   * {@code launched}), or the running session's. Then {@code configured} ({@code
+   * cslake.spark.master}), then the launcher's default.
+   *
+   * @throws CslakeException (exit 2) when no master is set anywhere
+   */
+  static Optional<String> master(
+      SparkConf launched,
+      Optional<String> configured,
+      boolean sessionRunning,
+      String launcherDefault) {
+    if (launched.contains("spark.master") || sessionRunning) {
+      return Optional.empty();
+    }
+    if (configured.isPresent()) {
+      return configured;
+    }
+    if (launcherDefault != null && !launcherDefault.isBlank()) {
+      return Optional.of(launcherDefault.trim());
+    }
+    throw CslakeException.usage(
+        "Cannot start Spark: no master is set. Run through spark-submit --master ..., use"
+            + " bin/cslake (local[*] unless the configuration names a master), set"
+            + " cslake.spark.master (e.g. --set cslake.spark.master=local[*]), or call"
+            + " io.cslake.cli.Main.run where a SparkSession is already running.");
   }
 
   /**

@@ -15,6 +15,9 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.SparkSession;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -96,6 +99,90 @@ class LauncherIT {
     assertThat(none.exitCode()).isEqualTo(2);
   }
 
+  /** The first {@code hocon} block of the README's section "Mapping your own data". */
+  static String readmeMapping() throws IOException {
+    String readme = Files.readString(ROOT.resolve("README.md"), StandardCharsets.UTF_8);
+    int section = readme.indexOf("## Mapping your own data");
+    assertThat(section).as("the README's mapping section").isNotNegative();
+    int start = readme.indexOf("```hocon\n", section);
+    int end = readme.indexOf("```", start + 1);
+    assertThat(start).as("a hocon block in the mapping section").isGreaterThan(section);
+    return readme.substring(start + "```hocon\n".length(), end);
+  }
+
+  /**
+   * The README's walk-through as a new user runs it: their own {@code my.conf} (the README's block,
+   * naming no master) over data in their own shape, then {@code bin/cslake ingest --conf my.conf}
+   * in their own folder. It runs on local Spark and ingests every event.
+   */
+  @Test
+  void readmeMappingWalkThroughRunsOnLocalSparkWithoutAMaster() throws Exception {
+    String mapping = readmeMapping();
+    assertThat(mapping).doesNotContain("master");
+    Path dir = SparkTestBase.newDir("launcher-readme");
+    Files.writeString(dir.resolve("my.conf"), mapping, StandardCharsets.UTF_8);
+    SparkSession spark = SparkTestBase.session();
+    Path sample = ROOT.resolve("datasets/sample");
+    for (String source : List.of("crm/accounts", "billing/subscriptions")) {
+      spark
+          .read()
+          .parquet(sample.resolve(source.substring(source.indexOf('/') + 1)).toString())
+          .write()
+          .parquet(dir.resolve("data/" + source).toString());
+    }
+    Dataset<Row> events =
+        spark
+            .read()
+            .parquet(sample.resolve("usage_events").toString())
+            .selectExpr(
+                "account_id AS tenant_id",
+                "user_id",
+                "unix_millis(event_time) AS ts",
+                "event_type AS kind",
+                "feature",
+                "duration_sec")
+            .limit(5000);
+    events.write().parquet(dir.resolve("data/product/events").toString());
+    long written = spark.read().parquet(dir.resolve("data/product/events").toString()).count();
+
+    Launched ingest =
+        launch(LAUNCHER, dir, Map.of("CSLAKE_DRIVER_MEMORY", "1g"), "ingest", "--conf", "my.conf");
+
+    assertThat(ingest.exitCode()).as(ingest.err()).isZero();
+    assertThat(ingest.err()).doesNotContain("Cannot start Spark");
+    Row usage =
+        spark
+            .read()
+            .format("delta")
+            .load(dir.resolve("lakehouse/_runs").toString())
+            .where("source = 'usage_events'")
+            .selectExpr("sum(rows_read)", "sum(rows_accepted)")
+            .first();
+    assertThat(usage.getLong(0)).as("events read").isEqualTo(written);
+    long silver =
+        spark
+            .read()
+            .format("delta")
+            .load(dir.resolve("lakehouse/silver/usage_events").toString())
+            .count();
+    assertThat(silver).as("events in silver").isPositive().isEqualTo(usage.getLong(1));
+
+    // The same file as a file:/// URI, read through Hadoop's FileSystem: the re-run changes
+    // nothing.
+    String uri = dir.resolve("my.conf").toAbsolutePath().toUri().toString();
+    assertThat(uri).startsWith("file:///");
+    Launched again =
+        launch(LAUNCHER, dir, Map.of("CSLAKE_DRIVER_MEMORY", "1g"), "ingest", "--conf", uri);
+    assertThat(again.exitCode()).as(again.err()).isZero();
+    assertThat(
+            spark
+                .read()
+                .format("delta")
+                .load(dir.resolve("lakehouse/silver/usage_events").toString())
+                .count())
+        .isEqualTo(silver);
+  }
+
   @Test
   void javaCommandCarriesSparksFlagsLoopbackAndTheLocalDefault() throws Exception {
     List<String> cmd = dryRun(Map.of(), "ingest", "--set", "lakehouse=/tmp/lh").lines();
@@ -110,7 +197,8 @@ class LauncherIT {
             "-Duser.timezone=UTC",
             "-Dlog4j.configurationFile=" + ROOT.resolve("conf/log4j2.properties"),
             "-Dspark.driver.host=127.0.0.1",
-            "-Dspark.driver.bindAddress=127.0.0.1");
+            "-Dspark.driver.bindAddress=127.0.0.1",
+            "-Dcslake.launcher.master=local[*]");
     int cp = cmd.indexOf("-cp");
     String runtime =
         Files.readString(ROOT.resolve("target/runtime-classpath.txt"), StandardCharsets.UTF_8)

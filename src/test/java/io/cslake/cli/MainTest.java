@@ -82,6 +82,7 @@ public class MainTest {
     assertThat(result.out())
         .contains("Usage: cslake " + command)
         .contains("--conf=FILE")
+        .contains("--conf-string=HOCON")
         .contains("--set=KEY=VALUE")
         .contains("--as-of=YYYY-MM-DD");
   }
@@ -138,6 +139,33 @@ public class MainTest {
         .contains(conf.toString())
         .contains("Did you mean 'cslake.ingest.max-quarantine-fraction'?")
         .doesNotContain("Exception")
+        .doesNotContain("\tat ");
+  }
+
+  /**
+   * {@code --conf} files and {@code --conf-string}s are one list in command-line order: the later
+   * one's (out of range) value is the one refused, named by its origin.
+   */
+  @Test
+  void confFilesAndConfStringsLayerInCommandLineOrder() throws IOException {
+    Path dir =
+        Files.createDirectories(
+            Path.of(System.getProperty("cslake.test.dir", "target/test-work"), "main-test"));
+    Path conf = dir.resolve("fraction.conf");
+    Files.writeString(conf, "cslake.ingest.max-quarantine-fraction = 3\n");
+    String inline = "cslake.ingest.max-quarantine-fraction = 2";
+
+    Result fileLast = run("ingest", "--conf-string", inline, "--conf", conf.toString());
+    Result stringLast = run("ingest", "--conf", conf.toString(), "--conf-string", inline);
+
+    assertThat(fileLast.exitCode()).as(fileLast.err()).isEqualTo(2);
+    assertThat(fileLast.err())
+        .contains("'cslake.ingest.max-quarantine-fraction' (" + conf + ": 1)")
+        .contains("found 3");
+    assertThat(stringLast.exitCode()).as(stringLast.err()).isEqualTo(2);
+    assertThat(stringLast.err())
+        .contains("'cslake.ingest.max-quarantine-fraction' (--conf-string 1: 1)")
+        .contains("found 2")
         .doesNotContain("\tat ");
   }
 

@@ -582,6 +582,128 @@ class ConfigLoaderTest {
         .contains("YYYY-MM-DD");
   }
 
+  // --- --conf URIs of Hadoop file systems, --conf-string ---------------------------------------
+
+  /** The --set pairs that register {@link SchemeTestFileSystem} the way a user passes s3a's. */
+  private static final List<String> REGISTER_SCHEME =
+      List.of(
+          "cslake.spark.conf.\"spark.hadoop."
+              + SchemeTestFileSystem.IMPL_KEY
+              + "\"="
+              + SchemeTestFileSystem.class.getName(),
+          "cslake.spark.conf.\"spark.hadoop.fs."
+              + SchemeTestFileSystem.SCHEME
+              + ".impl.disable.cache\"=true");
+
+  private static CslakeConfig loadSources(List<ConfSource> sources, List<String> sets) {
+    return ConfigLoader.load(sources, sets, null, ConfigLoader::hadoopConfiguration);
+  }
+
+  private static CslakeException sourcesError(List<ConfSource> sources, List<String> sets) {
+    CslakeException e =
+        catchThrowableOfType(CslakeException.class, () -> loadSources(sources, sets));
+    assertThat(e).as("a configuration error").isNotNull();
+    assertThat(e.exitCode()).isEqualTo(CslakeException.USAGE);
+    return e;
+  }
+
+  @Test
+  void confUriOfARegisteredSchemeIsReadThroughItsHadoopFileSystem() {
+    File file = conf("scheme", "cslake {\n  lakehouse = \"cstest:///lake\"\n}\n");
+    String uri = SchemeTestFileSystem.uri(file.toPath());
+    int opens = SchemeTestFileSystem.OPENS.get();
+
+    CslakeConfig config = loadSources(List.of(ConfSource.location(uri)), REGISTER_SCHEME);
+
+    assertThat(config.lakehouse()).isEqualTo("cstest:///lake");
+    assertThat(SchemeTestFileSystem.OPENS.get())
+        .as("files opened by the scheme")
+        .isGreaterThan(opens);
+  }
+
+  @Test
+  void unknownKeyInAConfUriNamesTheUriAndTheLine() {
+    File file = conf("scheme-typo", "cslake {\n  ingest.max-quarantine-fractoin = 0.1\n}\n");
+    String uri = SchemeTestFileSystem.uri(file.toPath());
+
+    CslakeException e = sourcesError(List.of(ConfSource.location(uri)), REGISTER_SCHEME);
+
+    assertThat(e.getMessage())
+        .contains("'cslake.ingest.max-quarantine-fractoin'")
+        .contains("(" + uri + ": 2)")
+        .contains("Did you mean 'cslake.ingest.max-quarantine-fraction'?");
+  }
+
+  @Test
+  void missingConfUriIsAnErrorNamingIt() {
+    String uri = SchemeTestFileSystem.uri(dir.resolve("no-such.conf"));
+
+    assertThat(sourcesError(List.of(ConfSource.location(uri)), REGISTER_SCHEME).getMessage())
+        .contains("'" + uri + "'")
+        .contains("does not exist");
+  }
+
+  @Test
+  void confUriOfAnUnregisteredSchemeIsAnErrorSayingWhatIsMissing() {
+    String uri = "nosuchfs://bucket/my.conf";
+
+    CslakeException e = sourcesError(List.of(ConfSource.location(uri)), List.of());
+
+    assertThat(e.getMessage())
+        .contains("'" + uri + "'")
+        .contains("nosuchfs")
+        .contains("connector")
+        .contains("spark.hadoop.");
+  }
+
+  @Test
+  void fileUriWithAnAbsolutePathIsRead() {
+    File file = conf("file-uri", "cslake.reporting-currency = EUR\n");
+    String uri = file.toPath().toAbsolutePath().toUri().toString();
+    assertThat(uri).startsWith("file:///");
+
+    assertThat(loadSources(List.of(ConfSource.location(uri)), List.of()).reportingCurrency())
+        .isEqualTo("EUR");
+  }
+
+  @Test
+  void confStringsAndFilesLayerInTheOrderGiven() {
+    File file = conf("with-strings", "cslake { lakehouse = \"/file\", reporting-currency = EUR }");
+    ConfSource first = ConfSource.inline("cslake.lakehouse = \"/string\"", 1);
+    ConfSource second = ConfSource.inline("cslake { reporting-currency = GBP }", 2);
+
+    CslakeConfig stringLast =
+        loadSources(List.of(first, ConfSource.location(file.getPath()), second), List.of());
+    CslakeConfig fileLast =
+        loadSources(List.of(first, second, ConfSource.location(file.getPath())), List.of());
+
+    assertThat(stringLast.lakehouse()).isEqualTo("/file");
+    assertThat(stringLast.reportingCurrency()).isEqualTo("GBP");
+    assertThat(fileLast.lakehouse()).isEqualTo("/file");
+    assertThat(fileLast.reportingCurrency()).isEqualTo("EUR");
+    assertThat(loadSources(List.of(first), List.of("lakehouse=/set")).lakehouse())
+        .as("--set wins")
+        .isEqualTo("/set");
+  }
+
+  @Test
+  void confStringErrorsNameTheConfString() {
+    CslakeException unknown =
+        sourcesError(
+            List.of(
+                ConfSource.inline("cslake.lakehouse = /x", 1),
+                ConfSource.inline("cslake.lakehous = /x", 2)),
+            List.of());
+    CslakeException unparsable =
+        sourcesError(List.of(ConfSource.inline("cslake { lakehouse = ", 1)), List.of());
+
+    assertThat(unknown.getMessage())
+        .contains("'cslake.lakehous'")
+        .contains("--conf-string 2")
+        .contains("Did you mean 'cslake.lakehouse'?");
+    assertThat(unparsable.getMessage()).contains("Cannot parse --conf-string 1");
+  }
+
   // --- files and --set syntax
   // ---------------------------------------------------------------------
 
