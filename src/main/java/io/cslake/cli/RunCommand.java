@@ -30,7 +30,8 @@ import picocli.CommandLine.Spec;
       "model fits the features, or with --retrain), score, clv; account_360 is rebuilt last so it",
       "holds the newest CLV. Each stage prints its report and records itself in _runs. Without",
       "enough labelled history to train and no model that fits, score writes health, account_360",
-      "and alerts but no risk scores, the reason is printed, and the exit code is 4."
+      "and alerts but no risk scores; without subscriptions, features and score are skipped and",
+      "clv runs on the transactions. The reason is printed and the exit code is 4."
     })
 final class RunCommand implements Callable<Integer> {
   @Mixin CommonOptions common;
@@ -60,15 +61,15 @@ final class RunCommand implements Callable<Integer> {
   record Reports(
       IngestJob.Report ingest,
       MetricsJob.Report metrics,
-      FeaturesJob.Report features,
+      Optional<FeaturesJob.Report> features,
       Optional<TrainJob.Report> train,
-      ScoreJob.Report score,
+      Optional<ScoreJob.Report> score,
       ClvJob.Report clv,
       JobContext last) {
 
     /** 0 when every table was written; {@link #NO_MODEL} when there are no risk scores. */
     int exitCode() {
-      return score.scored() ? 0 : NO_MODEL;
+      return score.isPresent() && score.get().scored() ? 0 : NO_MODEL;
     }
   }
 
@@ -86,58 +87,79 @@ final class RunCommand implements Callable<Integer> {
     JobContext metricsCtx = JobContext.create(spark, config, "metrics");
     MetricsJob.Report metrics = MetricsJob.run(metricsCtx);
     MetricsCommand.print(out, metrics, metricsCtx);
-    FeaturesJob.Report features = FeaturesJob.run(JobContext.create(spark, config, "features"));
-    FeaturesCommand.print(out, features);
 
-    JobContext scoreCtx = JobContext.create(spark, config, "score");
+    JobContext featuresCtx = JobContext.create(spark, config, "features");
+    Optional<String> noFeatures = FeaturesJob.whyNot(featuresCtx);
+    Optional<FeaturesJob.Report> features = Optional.empty();
     Optional<TrainJob.Report> train = Optional.empty();
-    String whyTrain = retrain ? "--retrain" : usable(scoreCtx);
-    boolean haveModel = whyTrain == null;
-    if (haveModel) {
+    Optional<ScoreJob.Report> score = Optional.empty();
+    if (noFeatures.isPresent()) {
+      // A company billed by transactions alone: CLV still runs, the churn model cannot.
       out.println(
-          "train: skipped: the registered model "
-              + ScoreJob.latestModel(scoreCtx).map(ChurnModel::version).orElseThrow()
-              + " fits the features (--retrain trains a new one)");
+          "features, train, score: skipped: "
+              + noFeatures.get()
+              + "; so no gold/churn_features, churn_risk_scores, churn_risk_latest,"
+              + " account_health, health_backtest, account_360 or playbook_alerts.");
     } else {
-      out.println("train: " + whyTrain);
-      try {
-        train = Optional.of(TrainJob.run(JobContext.create(spark, config, "train")));
-        TrainCommand.print(out, train.get());
-        haveModel = true;
-      } catch (CslakeException e) {
-        if (e.exitCode() != CslakeException.CONTRACT) {
-          throw e;
-        }
-        // Too little labelled history is a fact about the data: the other stages still run.
-        out.println("train: skipped: " + e.getMessage());
-        haveModel = ScoreJob.latestModel(scoreCtx).isPresent() && usable(scoreCtx) == null;
+      features = Optional.of(FeaturesJob.run(featuresCtx));
+      FeaturesCommand.print(out, features.get());
+      JobContext scoreCtx = JobContext.create(spark, config, "score");
+      String whyTrain = retrain ? "--retrain" : usable(scoreCtx);
+      train = trainIfNeeded(out, spark, config, scoreCtx, whyTrain);
+      if (whyTrain == null || train.isPresent()) {
+        score = Optional.of(ScoreJob.run(scoreCtx));
+      } else {
+        out.println(
+            "score: no registered model fits the features (see train above): gold/"
+                + "churn_risk_scores and churn_risk_latest are not written; health, account_360"
+                + " and playbook alerts are.");
+        score = Optional.of(ScoreJob.runWithoutModel(scoreCtx));
       }
+      ScoreCommand.print(out, score.get());
     }
-    ScoreJob.Report score;
-    if (haveModel) {
-      score = ScoreJob.run(scoreCtx);
-    } else {
-      out.println(
-          "score: no registered model fits the features (see train above): no churn risk scores;"
-              + " health, account_360 and playbook alerts are written.");
-      score = ScoreJob.runWithoutModel(scoreCtx);
-    }
-    ScoreCommand.print(out, score);
     JobContext clvCtx = JobContext.create(spark, config, "clv");
     ClvJob.Report clv = ClvJob.run(clvCtx);
     ClvCommand.print(out, clv, clvCtx);
-    if (score.scored()) {
+    if (score.isPresent() && score.get().scored()) {
       ScoreJob.refreshAccount360(clvCtx);
     } else {
-      ScoreJob.refreshAccount360(clvCtx, score.asOf());
+      score.ifPresent(s -> ScoreJob.refreshAccount360(clvCtx, s.asOf()));
       out.println(
           "run: completed without churn risk scores (exit code "
               + NO_MODEL
-              + "): every other table is written; train again once the data holds enough"
-              + " labelled history.");
+              + "): every other table is written; see above why.");
     }
     out.flush();
     return new Reports(ingest, metrics, features, train, score, clv, clvCtx);
+  }
+
+  /**
+   * Trains when {@code whyTrain} says so (null: the registered model fits the features); a model
+   * that cannot be trained yet (too little labelled history: an input-contract error) is said, and
+   * is not a failure.
+   */
+  private static Optional<TrainJob.Report> trainIfNeeded(
+      PrintWriter out, SparkSession spark, CslakeConfig config, JobContext ctx, String whyTrain) {
+    if (whyTrain == null) {
+      out.println(
+          "train: skipped: the registered model "
+              + ScoreJob.latestModel(ctx).map(ChurnModel::version).orElseThrow()
+              + " fits the features (--retrain trains a new one)");
+      return Optional.empty();
+    }
+    out.println("train: " + whyTrain);
+    try {
+      TrainJob.Report report = TrainJob.run(JobContext.create(spark, config, "train"));
+      TrainCommand.print(out, report);
+      return Optional.of(report);
+    } catch (CslakeException e) {
+      if (e.exitCode() != CslakeException.CONTRACT) {
+        throw e;
+      }
+      // Too little labelled history is a fact about the data: the other stages still run.
+      out.println("train: skipped: " + e.getMessage());
+      return Optional.empty();
+    }
   }
 
   /** Why a model must be trained, or null when the registered one fits the features. */

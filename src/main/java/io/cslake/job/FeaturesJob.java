@@ -135,6 +135,19 @@ public final class FeaturesJob {
     return day;
   }
 
+  /**
+   * Why churn features cannot be computed from this lakehouse's silver tables (no subscriptions:
+   * churn and MRR are defined by them), or empty when they can.
+   */
+  public static Optional<String> whyNot(JobContext ctx) {
+    if (Silver.read(ctx, Source.SUBSCRIPTIONS).isEmpty()) {
+      return Optional.of(
+          "there are no subscriptions (cslake.sources.subscriptions), which define churn and MRR;"
+              + " a company billed by transactions alone gets its CLV from them");
+    }
+    return Optional.empty();
+  }
+
   private static Report compute(JobContext ctx) {
     long t0 = System.nanoTime();
     CslakeConfig config = ctx.config();
