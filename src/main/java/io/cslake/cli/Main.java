@@ -11,7 +11,8 @@ import picocli.CommandLine.Command;
 /**
  * The one entry point of cslake, locally ({@code bin/cslake}), under {@code spark-submit --class
  * io.cslake.cli.Main}, and embedded in a JVM that already runs Spark ({@link #run}). Exit codes: 0
- * success, 2 usage or configuration error, 3 input-contract error, 1 anything else.
+ * success, 2 usage or configuration error, 3 input-contract error, 4 {@code run} completed without
+ * churn risk scores (too little history to train yet), 1 anything else.
  */
 @Command(
     name = "cslake",
