@@ -106,7 +106,8 @@ final class RunCommand implements Callable<Integer> {
       JobContext scoreCtx = JobContext.create(spark, config, "score");
       String whyTrain = retrain ? "--retrain" : usable(scoreCtx);
       train = trainIfNeeded(out, spark, config, scoreCtx, whyTrain);
-      if (whyTrain == null || train.isPresent()) {
+      // A --retrain refused for too little history still scores with a registered model that fits.
+      if (whyTrain == null || train.isPresent() || (retrain && usable(scoreCtx) == null)) {
         score = Optional.of(ScoreJob.run(scoreCtx));
       } else {
         out.println(
