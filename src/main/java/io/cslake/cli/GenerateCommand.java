@@ -88,7 +88,8 @@ final class GenerateCommand implements Callable<Integer> {
       paramLabel = "SOURCE",
       description =
           "Do not write this optional source (repeatable), e.g. --without surveys; accounts is"
-              + " required and one of subscriptions or transactions must stay.")
+              + " required and one of subscriptions or transactions must stay; without fx_rates"
+              + " every account bills in USD, the reporting currency.")
   List<String> without = new ArrayList<>();
 
   @Override

@@ -122,7 +122,15 @@ class PipelineShapesTest extends SparkTestBase {
           // No labelled snapshot yet: everything but the risk scores, exit 4.
           new Shape(30, 1, 0.02, Set.of(), Contracts.MIXED, true, 11),
           // Transactions without subscriptions: features failed the whole run.
-          new Shape(40, 6, 0.02, Set.of(Source.SUBSCRIPTIONS), Contracts.MIXED, false, 12));
+          new Shape(40, 6, 0.02, Set.of(Source.SUBSCRIPTIONS), Contracts.MIXED, false, 12),
+          // Every optional source left out: the generator billed in CAD without exchange rates.
+          new Shape(46, 10, 0.02, allOptionalButSubscriptions(), Contracts.MIXED, false, 3594));
+
+  private static Set<Source> allOptionalButSubscriptions() {
+    Set<Source> without = EnumSet.copyOf(OPTIONAL);
+    without.remove(Source.SUBSCRIPTIONS);
+    return Set.copyOf(without);
+  }
 
   static Stream<Shape> shapes() {
     long seed = Long.getLong("cslake.shapes.seed", System.currentTimeMillis());
@@ -146,8 +154,7 @@ class PipelineShapesTest extends SparkTestBase {
     if (variant < OPTIONAL.size()) {
       without.add(OPTIONAL.get(variant));
     } else if (variant == OPTIONAL.size()) {
-      without.addAll(OPTIONAL);
-      without.remove(Source.SUBSCRIPTIONS);
+      without.addAll(allOptionalButSubscriptions());
     }
     Contracts contracts = Contracts.values()[r.nextInt(Contracts.values().length)];
     boolean firstMonth = r.nextInt(8) == 0;

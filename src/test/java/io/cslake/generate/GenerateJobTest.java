@@ -398,6 +398,29 @@ class GenerateJobTest extends SparkTestBase {
   }
 
   @Test
+  void withoutExchangeRatesEveryAccountBillsInTheReportingCurrency() {
+    GeneratorParams with =
+        main.withAccounts(60).withMonths(3).withOut(newDir("with-fx").toString());
+    GeneratorParams without =
+        with.withOut(newDir("without-fx").toString()).without(EnumSet.of(Source.FX_RATES));
+    GenerateJob.run(spark, with);
+    GenerateJob.run(spark, without);
+    Dataset<Row> currencies =
+        read(without, "subscriptions")
+            .select("currency")
+            .union(read(without, "invoices").select("currency"))
+            .distinct();
+    assertThat(currencies.collectAsList()).extracting(r -> r.getString(0)).containsExactly("USD");
+    // Billed in another currency when rates are written, so the switch is what made them USD.
+    assertThat(read(with, "subscriptions").where("currency <> 'USD'").count()).isPositive();
+    // The other attributes are drawn as before (the payment method follows the currency: SEPA is
+    // for euros).
+    assertThat(read(without, "accounts").drop("billing_currency", "payment_method").collectAsList())
+        .containsExactlyInAnyOrderElementsOf(
+            read(with, "accounts").drop("billing_currency", "payment_method").collectAsList());
+  }
+
+  @Test
   void sourcesSwitchedOffAreAbsent() throws Exception {
     Path out = newDir("without");
     Files.createDirectories(out.resolve("surveys").resolve("stale"));
