@@ -110,10 +110,9 @@ final class AccountSimulation {
     segment = Randoms.pick(r, SEGMENT_WEIGHTS);
     region = Randoms.pick(r, REGION_WEIGHTS);
     int drawn = Randoms.pick(r, REGION_CURRENCY[region]);
-    // Without exchange rates every account bills in the reporting currency (index 0, USD): amounts
-    // in
-    // other currencies could not be converted, and the data would break the contract. The draw is
-    // made all the same, so the other attributes do not depend on the sources written.
+    // Without exchange rates every account bills in the reporting currency (index 0, USD):
+    // amounts in other currencies could not be converted, and the data would break the contract.
+    // The draw is made all the same, so the other attributes do not depend on the sources written.
     currency = params.includes(Source.FX_RATES) ? drawn : 0;
     industry = r.nextInt(INDUSTRIES.length);
     employeeBand = Math.min(EMPLOYEE_BANDS.length - 1, segment * 2 + r.nextInt(2));
