@@ -1,7 +1,6 @@
 package io.cslake.transform;
 
 import static org.apache.spark.sql.functions.col;
-import static org.apache.spark.sql.functions.percent_rank;
 
 import java.util.ArrayList;
 import java.util.HashSet;
@@ -11,7 +10,6 @@ import java.util.Set;
 import org.apache.spark.sql.Column;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
-import org.apache.spark.sql.expressions.Window;
 import org.apache.spark.sql.types.DataTypes;
 
 /**
@@ -72,18 +70,14 @@ public final class Account360 {
                 col("s." + ACCOUNT_ID).equalTo(col("a." + ACCOUNT_ID)),
                 "left")
             .select(base.toArray(Column[]::new));
-    Column mrr = col(MRR).cast(DataTypes.DoubleType);
+    // percent_rank of MRR within the as-of date, without a window over the whole date (Ranks).
     out =
-        out.withColumn(
-            MRR_PERCENTILE,
-            org.apache
-                .spark
-                .sql
-                .functions
-                .when(
-                    mrr.isNotNull(),
-                    percent_rank().over(Window.partitionBy(col(AS_OF_DATE)).orderBy(mrr)))
-                .otherwise(org.apache.spark.sql.functions.lit(null)));
+        Ranks.percentRank(
+                out.withColumn("_mrr", col(MRR).cast(DataTypes.DoubleType)),
+                List.of(AS_OF_DATE),
+                "_mrr",
+                MRR_PERCENTILE)
+            .drop("_mrr");
     present.add(MRR_PERCENTILE);
     for (Optional<Dataset<Row>> other : others) {
       if (other.isEmpty()) {

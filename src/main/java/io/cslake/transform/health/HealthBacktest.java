@@ -9,9 +9,11 @@ import static org.apache.spark.sql.functions.when;
 
 import io.cslake.config.CslakeConfig.HealthSettings;
 import io.cslake.transform.Columns;
+import io.cslake.transform.Ranks;
 import io.cslake.transform.features.ChurnLabels;
 import java.time.LocalDate;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -28,8 +30,6 @@ import org.apache.spark.ml.linalg.Vector;
 import org.apache.spark.sql.Column;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
-import org.apache.spark.sql.expressions.Window;
-import org.apache.spark.sql.expressions.WindowSpec;
 import org.apache.spark.sql.types.DataTypes;
 
 /**
@@ -124,7 +124,7 @@ public final class HealthBacktest {
   public static Report evaluate(Dataset<Row> labelled) {
     Column risk = risk();
     Map<LocalDate, Auc> byDate = new TreeMap<>();
-    for (Row r : rocAuc(labelled, risk, col(HealthScore.AS_OF_DATE)).collectAsList()) {
+    for (Row r : rocAuc(labelled, risk, HealthScore.AS_OF_DATE).collectAsList()) {
       byDate.put(r.getDate(0).toLocalDate(), auc(r, 1));
     }
     return new Report(overall(labelled, risk), byDate);
@@ -137,34 +137,46 @@ public final class HealthBacktest {
    *
    * @return the group columns, then accounts, churned and roc_auc (null with one class only)
    */
-  static Dataset<Row> rocAuc(Dataset<Row> rows, Column risk, Column... groups) {
-    List<Column> keys = new ArrayList<>(List.of(groups));
+  static Dataset<Row> rocAuc(Dataset<Row> rows, Column risk, String... groups) {
+    List<Column> keys = new ArrayList<>();
+    for (String g : groups) {
+      keys.add(col(g));
+    }
     keys.add(risk.cast(DataTypes.DoubleType).as(RISK));
     Column y = col(LABEL).cast(DataTypes.LongType);
     Dataset<Row> byValue =
         rows.filter(risk.isNotNull())
             .groupBy(keys.toArray(Column[]::new))
             .agg(count(lit(1)).as("_n"), sum(y).as("_pos"));
-    WindowSpec below =
-        (groups.length == 0 ? Window.orderBy(RISK) : Window.partitionBy(groups).orderBy(RISK))
-            .rowsBetween(Window.unboundedPreceding(), -1);
-    Column negatives = col("_n").minus(col("_pos"));
-    Column retainedBelow = coalesce(sum(negatives).over(below), lit(0L));
+    // Retained rows with a strictly lower risk, per group: a running sum that needs no window over
+    // a whole group (Ranks), since the distinct risks grow with accounts.
+    Dataset<Row> below =
+        Ranks.sumBefore(
+            byValue, List.of(groups), RISK, col("_n").minus(col("_pos")), "_neg", "_neg_below");
     Dataset<Row> ranked =
-        byValue.withColumn("_u", col("_pos").multiply(retainedBelow.plus(negatives.multiply(0.5))));
+        Columns.join(byValue, below, "inner", concat(groups, RISK))
+            .withColumn(
+                "_u", col("_pos").multiply(col("_neg_below").plus(col("_neg").multiply(0.5))));
     Column accounts = sum(col("_n"));
     Column churned = sum(col("_pos"));
+    Column[] groupColumns = Arrays.stream(groups).map(c -> col(c)).toArray(Column[]::new);
     Dataset<Row> totals =
         ranked
-            .groupBy(groups)
+            .groupBy(groupColumns)
             .agg(accounts.as(ACCOUNTS), churned.as(CHURNED), sum(col("_u")).as("_u"));
-    List<Column> out = new ArrayList<>(List.of(groups));
+    List<Column> out = new ArrayList<>(List.of(groupColumns));
     out.add(col(ACCOUNTS));
     out.add(col(CHURNED));
     Column pairs =
         col(CHURNED).cast(DataTypes.DoubleType).multiply(col(ACCOUNTS).minus(col(CHURNED)));
     out.add(when(pairs.gt(0), col("_u").divide(pairs)).as(ROC_AUC));
     return totals.select(out.toArray(Column[]::new));
+  }
+
+  private static String[] concat(String[] first, String last) {
+    String[] all = Arrays.copyOf(first, first.length + 1);
+    all[first.length] = last;
+    return all;
   }
 
   /** 100 − health_score: higher is riskier. */
