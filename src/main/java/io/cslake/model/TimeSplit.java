@@ -4,16 +4,15 @@ import static org.apache.spark.sql.functions.col;
 import static org.apache.spark.sql.functions.date_add;
 import static org.apache.spark.sql.functions.lit;
 import static org.apache.spark.sql.functions.max;
-import static org.apache.spark.sql.functions.percent_rank;
 import static org.apache.spark.sql.functions.xxhash64;
 
+import io.cslake.transform.Ranks;
 import java.sql.Date;
 import java.time.LocalDate;
 import java.util.ArrayList;
 import java.util.List;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
-import org.apache.spark.sql.expressions.Window;
 
 /**
  * Splits labelled snapshots into training and validation sets <b>by time</b> (SPEC §6.2): the
@@ -94,23 +93,26 @@ public final class TimeSplit {
           trainDates);
     }
     // Whole accounts go one way, stratified by whether they ever churn in the data.
+    // The rank of each account's seeded hash within its stratum, without a window over a whole
+    // stratum (Ranks): the accounts in a stratum grow with the data.
     Dataset<Row> accounts =
-        usable
-            .groupBy(col(ACCOUNT_ID).as("_split_account"))
-            .agg(max(col(LABEL)).as("_stratum"))
-            .withColumn(
-                "_rank",
-                percent_rank()
-                    .over(
-                        Window.partitionBy(col("_stratum"))
-                            .orderBy(
-                                xxhash64(col("_split_account"), lit(seed)),
-                                col("_split_account"))));
+        Ranks.percentRank(
+            usable
+                .groupBy(col(ACCOUNT_ID).as("_split_account"))
+                .agg(max(col(LABEL)).as("_stratum"))
+                .withColumn("_split_hash", xxhash64(col("_split_account"), lit(seed))),
+            List.of("_stratum"),
+            "_split_hash",
+            "_rank");
     double cut = 1.0 - holdoutFraction;
     Dataset<Row> tagged = usable.join(accounts, col(ACCOUNT_ID).equalTo(col("_split_account")));
     return new Split(
-        tagged.filter(col("_rank").lt(lit(cut))).drop("_split_account", "_stratum", "_rank"),
-        tagged.filter(col("_rank").geq(lit(cut))).drop("_split_account", "_stratum", "_rank"),
+        tagged
+            .filter(col("_rank").lt(lit(cut)))
+            .drop("_split_account", "_stratum", "_split_hash", "_rank"),
+        tagged
+            .filter(col("_rank").geq(lit(cut)))
+            .drop("_split_account", "_stratum", "_split_hash", "_rank"),
         Method.STRATIFIED_HOLDOUT,
         validationDate,
         dates);
