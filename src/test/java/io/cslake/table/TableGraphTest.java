@@ -123,6 +123,21 @@ public class TableGraphTest extends SparkTestBase {
     assertGenerated(Path.of(TableGraphFiles.JSON), TableGraphFiles.json());
   }
 
+  @Test
+  void theArchitectureGraphIsTheDeclaration() throws IOException {
+    Path file = Path.of(TableGraphFiles.ARCHITECTURE);
+    String text = Files.readString(file, StandardCharsets.UTF_8);
+    int begin = text.indexOf(TableGraphFiles.GRAPH_BEGIN);
+    int end = text.indexOf(TableGraphFiles.GRAPH_END);
+    assertThat(begin).as("the generated graph's markers in " + file).isNotNegative();
+    assertThat(end).isGreaterThan(begin);
+    String expected =
+        text.substring(0, begin)
+            + TableGraphFiles.architectureBlock()
+            + text.substring(end + TableGraphFiles.GRAPH_END.length());
+    assertGenerated(file, expected);
+  }
+
   /** Fails unless {@code file} holds {@code expected}; rewrites it under -Dcslake.tables.write. */
   private static void assertGenerated(Path file, String expected) throws IOException {
     if (Boolean.getBoolean("cslake.tables.write")) {
