@@ -100,7 +100,10 @@ final class TableGraphFiles {
     return b.toString();
   }
 
-  /** The tables as a Markdown list: name, writers, what a run replaces, when it is written. */
+  /**
+   * The tables as a Markdown table: name, writers, partition columns, what a run replaces, when it
+   * is written.
+   */
   static String legend() {
     return TableGraph.tables().stream()
         .map(
@@ -112,6 +115,8 @@ final class TableGraphFiles {
                         .map(s -> "`" + s.command() + "`")
                         .collect(Collectors.joining(", "))
                     + " | "
+                    + String.join(", ", t.partitionBy())
+                    + " | "
                     + lower(t.unit().name()).replace('_', ' ')
                     + " ("
                     + lower(t.write().name())
@@ -121,7 +126,8 @@ final class TableGraphFiles {
         .collect(
             Collectors.joining(
                 "\n",
-                "| table | written by | a run replaces | written when |\n|---|---|---|---|\n",
+                "| table | written by | partitioned by | a run replaces | written when |\n"
+                    + "|---|---|---|---|---|\n",
                 "\n"));
   }
 
