@@ -9,6 +9,7 @@ the tables with exactly the Delta version of the jar; without a build, delta-spa
 the same version from Maven Central.
 """
 
+import json
 import os
 import sys
 from pathlib import Path
@@ -16,28 +17,10 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parent.parent
 CLASSPATH_FILE = REPO / "target" / "runtime-classpath.txt"
 
-# Which command writes each gold table, for the message when one is missing.
-_WRITERS = {
-    "mrr_movements": "metrics",
-    "kpi_monthly": "metrics",
-    "churn_reasons_monthly": "metrics",
-    "cohort_retention": "metrics",
-    "account_engagement": "metrics",
-    "feature_adoption_monthly": "metrics",
-    "account_experience": "metrics",
-    "cs_team_kpis": "metrics",
-    "churn_features": "features",
-    "model_runs": "train",
-    "churn_risk_scores": "score",
-    "churn_risk_latest": "score",
-    "account_health": "score",
-    "health_backtest": "score",
-    "account_360": "score",
-    "playbook_alerts": "score",
-    "clv": "clv",
-    "clv_cohorts": "clv",
-    "clv_model_params": "clv",
-}
+# Which command writes each table, for the message when one is missing: the pipeline's declaration
+# (io.cslake.table.TableGraph), generated into docs/tables.json and checked against it by TableGraphTest.
+TABLES_JSON = REPO / "docs" / "tables.json"
+_WRITERS = {t["name"]: t["writer"] for t in json.loads(TABLES_JSON.read_text(encoding="utf-8"))["tables"]}
 
 _LAKEHOUSE = None
 _SPARK = None
@@ -121,11 +104,11 @@ def table(name):
     """A lakehouse table as a DataFrame; a clear error naming the command that writes it when absent."""
     p = path_of(name)
     if not exists(name):
-        short = name.split("/")[-1]
-        cmd = _WRITERS.get(short, "run")
+        full = name if "/" in name else "gold/" + name
+        cmd = _WRITERS.get(full, "run")
         raise MissingTable(
             f"No Delta table at {p}: run `bin/cslake {cmd}` (or `bin/cslake demo`) to produce "
-            f"{name if '/' in name else 'gold/' + name}, or point CSLAKE_LAKEHOUSE at a lakehouse that has it."
+            f"{full}, or point CSLAKE_LAKEHOUSE at a lakehouse that has it."
         )
     return spark().read.format("delta").load(p)
 

@@ -34,3 +34,19 @@ def test_newest_partition_and_refresh_after_a_new_version(tmp_path):
     second = lh.read("gold/churn_risk_scores", ["account_id", "as_of_date", "mrr_at_risk"], latest_partition=True)
     assert list(second["account_id"]) == ["c"], "a new Delta version is read again, newest partition only"
     assert list(lh.lookup("gold/churn_risk_scores", ["as_of_date"], "account_id", "a")["account_id"]) == ["a"]
+
+
+def test_every_declared_table_names_its_declared_command(tmp_path):
+    """The message of a missing table names the command docs/tables.json (TableGraph) declares."""
+    import json
+
+    from dashboard.data import TABLES_JSON
+
+    with open(TABLES_JSON, encoding="utf-8") as f:
+        tables = json.load(f)["tables"]
+    assert {"gold/kpi_monthly", "gold/churn_risk_scores", "gold/model_runs", "gold/clv"} <= {t["name"] for t in tables}
+    lh = Lakehouse(str(tmp_path))
+    for t in tables:
+        with pytest.raises(TableUnavailable) as e:
+            lh.read(t["name"])
+        assert str(e.value) == f"{t['name']} is missing: run `bin/cslake {t['writer']}` (or `bin/cslake run`)"

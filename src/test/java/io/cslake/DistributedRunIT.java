@@ -170,6 +170,8 @@ class DistributedRunIT extends SparkTestBase {
             "gold/account_360",
             "gold/clv");
     assertThat(reference.get("gold/model_runs")).hasSize(1);
+    // The tables of a whole run are those io.cslake.table.TableGraph declares, as it declares them.
+    io.cslake.table.TableGraphTest.assertDeclares(spark, referenceLake);
     assertThat(reference.get("gold/churn_risk_scores")).isNotEmpty();
     demoSummary(run.out(), data, generated);
 

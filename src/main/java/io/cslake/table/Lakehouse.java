@@ -28,11 +28,11 @@ public final class Lakehouse {
   }
 
   public String quarantine() {
-    return root + "/_quarantine";
+    return root + "/" + QuarantineTable.TABLE;
   }
 
   public String runs() {
-    return root + "/_runs";
+    return root + "/" + RunsTable.TABLE;
   }
 
   /** Internal state of incremental jobs (watermarks); not a contract table. */

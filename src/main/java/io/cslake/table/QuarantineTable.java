@@ -23,6 +23,9 @@ import org.apache.spark.sql.types.DataTypes;
  * nothing.
  */
 public final class QuarantineTable {
+  /** The table's path relative to the lakehouse root. */
+  public static final String TABLE = "_quarantine";
+
   public static final String RUN_ID = "run_id";
   public static final String SOURCE = "source";
   public static final String RULE = "rule";

@@ -16,6 +16,9 @@ import org.apache.spark.sql.types.StructType;
  * null source for the command itself (SPEC §4.3). Append only.
  */
 public final class RunsTable {
+  /** The table's path relative to the lakehouse root. */
+  public static final String TABLE = "_runs";
+
   public static final String RUN_ID = "run_id";
   public static final String COMMAND = "command";
   public static final String SOURCE = "source";

@@ -19,6 +19,12 @@ import org.apache.spark.sql.types.StructType;
  * Internal state, not a contract table.
  */
 public final class WatermarkTable {
+  /** The table's name under {@code _state}. */
+  static final String NAME = "watermarks";
+
+  /** The table's path relative to the lakehouse root. */
+  public static final String TABLE = "_state/" + NAME;
+
   public static final String SOURCE = "source";
   public static final String LAST_DATE = "last_date";
 
@@ -32,7 +38,7 @@ public final class WatermarkTable {
   /** The last date ingested for {@code source}, if any. */
   public static Optional<LocalDate> lastDate(
       SparkSession spark, Lakehouse lakehouse, String source) {
-    String path = lakehouse.state("watermarks");
+    String path = lakehouse.state(NAME);
     if (!DeltaTable.isDeltaTable(spark, path)) {
       return Optional.empty();
     }
@@ -56,7 +62,7 @@ public final class WatermarkTable {
     Row row = RowFactory.create(source, Date.valueOf(last));
     DeltaWriter.replace(
         spark.createDataFrame(List.of(row), SCHEMA),
-        lakehouse.state("watermarks"),
+        lakehouse.state(NAME),
         col(SOURCE).equalTo(lit(source)),
         List.of());
   }
