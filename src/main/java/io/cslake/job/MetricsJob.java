@@ -347,8 +347,8 @@ public final class MetricsJob {
     long t0 = System.nanoTime();
     String path = ctx.lakehouse().gold(AccountEngagement.TABLE);
     Column scope = col(AccountEngagement.AS_OF_DATE).equalTo(lit(Date.valueOf(asOf)));
-    DeltaWriter.replace(rows, path, scope, List.of(AccountEngagement.AS_OF_DATE));
-    long count = ctx.spark().read().format("delta").load(path).filter(scope).count();
+    long count =
+        DeltaWriter.replace(rows, path, scope, List.of(AccountEngagement.AS_OF_DATE)).rows();
     double seconds = (System.nanoTime() - t0) / 1e9;
     LOG.info(
         "metrics {} as of {}: {} rows ({} s)",
@@ -457,9 +457,8 @@ public final class MetricsJob {
   private static Dataset<Row> write(
       JobContext ctx, List<TableResult> tables, String name, String path, Dataset<Row> rows) {
     long t0 = System.nanoTime();
-    DeltaWriter.overwrite(rows, path, List.of());
+    long count = DeltaWriter.overwrite(rows, path, List.of()).rows();
     Dataset<Row> written = ctx.spark().read().format("delta").load(path);
-    long count = written.count();
     double seconds = (System.nanoTime() - t0) / 1e9;
     LOG.info(
         "metrics {}: {} rows ({} s)", name, count, String.format(Locale.ROOT, "%.1f", seconds));
@@ -480,8 +479,8 @@ public final class MetricsJob {
       LocalDate asOf) {
     long t0 = System.nanoTime();
     Column scope = col(AccountExperience.AS_OF_DATE).equalTo(lit(Date.valueOf(asOf)));
-    DeltaWriter.replace(rows, path, scope, List.of(AccountExperience.AS_OF_DATE));
-    long count = ctx.spark().read().format("delta").load(path).filter(scope).count();
+    long count =
+        DeltaWriter.replace(rows, path, scope, List.of(AccountExperience.AS_OF_DATE)).rows();
     double seconds = (System.nanoTime() - t0) / 1e9;
     LOG.info(
         "metrics {}: {} rows for {} ({} s)",

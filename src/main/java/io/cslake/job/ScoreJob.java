@@ -601,8 +601,7 @@ public final class ScoreJob {
     others.add(gold(ctx, io.cslake.transform.clv.ClvTables.CLV));
     Dataset<Row> table = Account360.build(snapshot, Silver.orEmpty(ctx, Source.ACCOUNTS), others);
     String path = ctx.lakehouse().gold(Account360.TABLE);
-    DeltaWriter.overwrite(table, path, List.of());
-    long rows = spark.read().format("delta").load(path).count();
+    long rows = DeltaWriter.overwrite(table, path, List.of()).rows();
     LOG.info("score: {} rows in gold/{} as of {}", rows, Account360.TABLE, day.toString());
     return rows;
   }
