@@ -87,11 +87,14 @@ def spark():
     return _SPARK
 
 
+def _qualified(name):
+    """The lakehouse-relative name: a bare name means gold, except the root-level _quarantine and _runs."""
+    return name if "/" in name or name.startswith("_") else "gold/" + name
+
+
 def path_of(name):
-    """<lakehouse>/<layer>/<table>; a bare name means gold."""
-    if "/" not in name:
-        name = "gold/" + name
-    return os.path.join(lakehouse(), name)
+    """<lakehouse>/<layer>/<table>; a bare name means gold (_quarantine and _runs sit at the root)."""
+    return os.path.join(lakehouse(), _qualified(name))
 
 
 def exists(name):
@@ -104,7 +107,7 @@ def table(name):
     """A lakehouse table as a DataFrame; a clear error naming the command that writes it when absent."""
     p = path_of(name)
     if not exists(name):
-        full = name if "/" in name else "gold/" + name
+        full = _qualified(name)
         cmd = _WRITERS.get(full, "run")
         raise MissingTable(
             f"No Delta table at {p}: run `bin/cslake {cmd}` (or `bin/cslake demo`) to produce "

@@ -35,11 +35,19 @@ def test_every_declared_table_names_the_declared_command(empty_lakehouse):
     """Each table of docs/tables.json (generated from io.cslake.table.TableGraph) names its writer."""
     tables = json.loads(cslake_nb.TABLES_JSON.read_text(encoding="utf-8"))["tables"]
     assert len(tables) > 20
-    # The helpers read silver/..., gold/... and _state/... by path (a bare name means gold), so the
-    # root-level _quarantine and _runs are left out.
-    for t in (t for t in tables if "/" in t["name"]):
+    # Every table by its lakehouse-relative name, the root-level _quarantine and _runs included.
+    assert {"_quarantine", "_runs"} <= {t["name"] for t in tables}
+    for t in tables:
         with pytest.raises(cslake_nb.MissingTable) as e:
             cslake_nb.table(t["name"])
         assert f"run `bin/cslake {t['writer']}` (or `bin/cslake demo`) to produce {t['name']}," in str(e.value)
     with pytest.raises(cslake_nb.MissingTable, match=r"run `bin/cslake score` .* to produce gold/churn_risk_latest"):
         cslake_nb.table("gold/churn_risk_latest")
+
+
+def test_root_level_tables_by_bare_name(empty_lakehouse):
+    """_quarantine and _runs sit at the lakehouse's root, not under gold/."""
+    assert cslake_nb.path_of("_runs") == str(empty_lakehouse / "_runs")
+    assert cslake_nb.path_of("kpi_monthly") == str(empty_lakehouse / "gold" / "kpi_monthly")
+    with pytest.raises(cslake_nb.MissingTable, match=r"run `bin/cslake ingest` .* to produce _quarantine,"):
+        cslake_nb.table("_quarantine")
