@@ -177,6 +177,10 @@ public final class Ranks {
             .distinct()
             .sorted()
             .toArray();
+    if (splits.length < 3) {
+      // No cut point (no rows, or only null keys): one range. Bucketizer needs two at least.
+      return rows.withColumn(BUCKET, lit(0.0));
+    }
     Dataset<Row> withInput =
         rows.withColumn("_rank_in", coalesce(asDouble, lit(Double.NEGATIVE_INFINITY)));
     return new Bucketizer()

@@ -62,6 +62,23 @@ class RanksTest extends SparkTestBase {
   }
 
   @Test
+  void noRowsOrOnlyNullKeysGiveNoCutPointAndStillRank() {
+    Dataset<Row> none = drawn(3).limit(0);
+    assertThat(Ranks.percentRank(none, List.of("g"), "k", "p").collectAsList()).isEmpty();
+    assertThat(Ranks.sumBefore(none, List.of(), "k", col("v"), "s", "b").collectAsList()).isEmpty();
+    Dataset<Row> nullKeys = drawn(3).withColumn("k", lit(null).cast(DataTypes.DoubleType));
+    Map<String, Double> ranks = byRow(Ranks.percentRank(nullKeys, List.of("g"), "k", "p"));
+    assertThat(ranks)
+        .isNotEmpty()
+        .containsOnlyKeys(byRow(nullKeys.withColumn("p", lit(0.0))).keySet());
+    assertThat(ranks.values()).containsOnlyNulls();
+    Dataset<Row> oneValue = drawn(3).withColumn("k", lit(2.5));
+    assertThat(byRow(Ranks.percentRank(oneValue, List.of(), "k", "p")).values())
+        .isNotEmpty()
+        .containsOnly(0.0);
+  }
+
+  @Test
   void sumBeforeEqualsARunningSumOverDistinctKeys() {
     for (long seed = 5; seed <= 6; seed++) {
       Dataset<Row> perKey = drawn(seed).groupBy("g", "k").agg(sum(col("v")).as("v"));
