@@ -21,7 +21,7 @@ import org.apache.spark.sql.SparkSession;
  * table back: a read-back count is a new query, whose Delta scan the driver plans again (log
  * listing, file choice by a Spark job over the table's state, the count answered from file
  * statistics by another), about 1.4 s against 0.3 s per table on this project's 2-core machine
- * (docs/benchmarks.md §5.3). Without commit metrics (turned off by {@code
+ * (docs/benchmarks.md §5.4). Without commit metrics (turned off by {@code
  * spark.databricks.delta.history.metricsEnabled}) the rows written are counted from the table.
  */
 public final class DeltaWriter {

@@ -2,7 +2,6 @@ package io.cslake.transform;
 
 import static org.apache.spark.sql.functions.coalesce;
 import static org.apache.spark.sql.functions.col;
-import static org.apache.spark.sql.functions.count;
 import static org.apache.spark.sql.functions.lit;
 import static org.apache.spark.sql.functions.sum;
 import static org.apache.spark.sql.functions.when;
@@ -119,8 +118,11 @@ public final class Ranks {
   public static Dataset<Row> percentRank(
       Dataset<Row> rows, List<String> groups, String key, String out) {
     Dataset<Row> below = sumBefore(rows, groups, key, lit(1L), "_rank_n", "_rank_below");
+    // Group sizes from the per-key counts already computed, not from another pass over the rows.
     Dataset<Row> sizes =
-        rows.groupBy(columns(groups).toArray(Column[]::new)).agg(count(lit(1)).as("_rank_size"));
+        below
+            .groupBy(columns(groups).toArray(Column[]::new))
+            .agg(sum(col("_rank_n")).as("_rank_size"));
     Dataset<Row> ranks =
         (groups.isEmpty()
                 ? below.crossJoin(sizes)
